@@ -1,0 +1,42 @@
+"""`infra plan`: the whole platform of an environment, offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.output import Format
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
+
+
+def plan(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment to plan, e.g. dev (see `infra envs`).")],
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="table: a tree by component; json: the capture; markdown: a PR summary.")
+    ] = Format.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Run the platform program under Pulumi's mock runtime and show every resource it registers.
+
+    Needs no Pulumi CLI, no credentials and no network. Secret inputs show as [secret].
+    """
+    from cli.context import load, project_of
+    from cli.output import emit, to_json
+    from cli.plan import plan_environment
+    from cli.render.plan import render_markdown, render_tree
+
+    project = project_of(ctx)
+    environment = load(project, env)
+    capture = plan_environment(project, environment)
+    if format is Format.json:
+        emit(to_json(capture.to_json()), output)
+    elif format is Format.markdown:
+        emit(render_markdown(capture), output)
+    else:
+        emit(render_tree(capture), output)

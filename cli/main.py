@@ -1,0 +1,71 @@
+"""The `infra` command. Module level imports only typer and stdlib, so `--help` stays fast."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from cli import __version__
+from cli.errors import InfraError
+
+
+class _Boundary(TyperGroup):
+    """The one place that turns domain errors into messages and exit codes."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InfraError as err:
+            for line in err.lines:
+                typer.echo(line, err=True)
+            raise typer.Exit(err.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Boundary,
+    name="infra",
+    help=(
+        "Plan, check and deploy the organisation's Azure, Microsoft 365 and AWS platform.\n\n"
+        "Offline commands (validate, plan, policy, graph) need no cloud credentials and no Pulumi CLI. "
+        "Engine commands (preview, deploy, drift) need both."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"infra {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    cwd: Annotated[
+        Path | None,
+        typer.Option("--cwd", help="Run as if started in this directory; the project is the nearest Pulumi.yaml upward."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    ctx.obj = {"cwd": cwd}
+
+
+from cli.commands import envs, plan, schema, validate  # noqa: E402
+
+for _module in (envs, validate, plan, schema):
+    _module.register(app)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    sys.exit(app())

@@ -1,0 +1,74 @@
+"""Render a capture as a terminal tree or a pull-request summary."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from cli.capture import Capture, Resource
+
+
+def _label(r: Resource) -> str:
+    marks = " [bold yellow](protected)[/]" if r.protect else ""
+    style = "bold cyan" if r.is_component else "white"
+    return f"[{style}]{r.name}[/] [dim]{r.type}[/]{marks}"
+
+
+def render_tree(capture: Capture, width: int = 120) -> str:
+    """A tree grouped by component, then counts per type."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.tree import Tree
+
+    kids: dict[str | None, list[Resource]] = {}
+    for r in capture.resources:
+        kids.setdefault(r.parent, []).append(r)
+    root = Tree(f"[bold]{capture.project}[/] / [bold green]{capture.environment}[/]")
+
+    def grow(node: Tree, parent: str | None) -> None:
+        for r in sorted(kids.get(parent, []), key=lambda x: (not x.is_component, x.type, x.name)):
+            grow(node.add(_label(r)), r.urn)
+
+    grow(root, None)
+    table = Table(title="resources by type", show_lines=False)
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    summary = capture.summary()
+    for type_, count in summary["by_type"].items():
+        table.add_row(type_, str(count))
+    table.add_row("[bold]total[/]", f"[bold]{summary['total']}[/]")
+    buf = StringIO()
+    console = Console(file=buf, width=width, force_terminal=False, color_system=None)
+    console.print(root)
+    console.print(table)
+    return buf.getvalue()
+
+
+def render_markdown(capture: Capture) -> str:
+    """A compact summary for a pull-request comment."""
+    summary = capture.summary()
+    protected = sum(1 for r in capture.resources if r.protect)
+    components = [r for r in capture.resources if r.is_component and r.parent is None]
+    lines = [
+        f"### Plan: `{capture.environment}`",
+        "",
+        f"**{summary['total']}** resources in **{len(components)}** components; **{protected}** protected.",
+        "",
+        "| component | type | resources |",
+        "|---|---|---:|",
+    ]
+    for comp in sorted(components, key=lambda r: r.name):
+        lines.append(f"| {comp.name} | `{comp.type}` | {_count_below(capture, comp.urn)} |")
+    lines += ["", "<details><summary>resources by type</summary>", "", "| type | count |", "|---|---:|"]
+    lines += [f"| `{t}` | {n} |" for t, n in summary["by_type"].items()]
+    lines += ["", "</details>", ""]
+    return "\n".join(lines)
+
+
+def _count_below(capture: Capture, urn: str) -> int:
+    below = {urn}
+    count = 0
+    for r in sorted(capture.resources, key=lambda x: x.urn.count("$")):
+        if r.parent in below:
+            below.add(r.urn)
+            count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Environments: one Pulumi stack file per environment and the model that validates it."""

@@ -1,0 +1,427 @@
+"""The one environment model: the `infra:` namespace of `stacks/Pulumi.<env>.yaml`.
+
+Field checks live here (types, formats, private ranges); rules that relate several
+fields or environments live in `stacks/rules.py`. Every field documents what happens
+when it is omitted, and every default is the secure choice.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import date
+from enum import Enum
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
+
+
+class StrictModel(BaseModel):
+    """Base of every config section: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+# --- value types ----------------------------------------------------------------------
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$"),
+    Field(description="lower-case letters, digits and dashes, 2-24 characters"),
+]
+
+_PRIVATE_NETS = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")]
+
+
+def _private_cidr(value: str) -> str:
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(
+            f"is not a valid CIDR block ({err}); write it as a network address, e.g. 10.20.0.0/16"
+        ) from None
+    if net.version != 4 or not any(net.subnet_of(p) for p in _PRIVATE_NETS):
+        raise ValueError(
+            "must be a private IPv4 range; choose an address space inside 10.0.0.0/8, "
+            "172.16.0.0/12 or 192.168.0.0/16"
+        )
+    return str(net)
+
+
+PrivateCidr = Annotated[str, AfterValidator(_private_cidr)]
+
+AwsAccountId = Annotated[
+    str,
+    StringConstraints(pattern=r"^\d{12}$"),
+    Field(description="12-digit AWS account id (a placeholder until the account exists)"),
+]
+
+PolicyName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+US_AZURE_LOCATIONS = frozenset(
+    {
+        "eastus", "eastus2", "centralus", "northcentralus", "southcentralus",
+        "westcentralus", "westus", "westus2", "westus3",
+    }
+)  # fmt: skip
+US_AWS_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-1", "us-west-2"})
+
+_AZURE_LOCATION = re.compile(r"^[a-z0-9]+$")
+
+
+def _azure_location(value: str) -> str:
+    if not _AZURE_LOCATION.match(value):
+        raise ValueError("is not an Azure location name; use the short form, e.g. eastus2")
+    return value
+
+
+def _aws_region(value: str) -> str:
+    if not re.match(r"^[a-z]{2}(-gov)?-[a-z]+-\d$", value):
+        raise ValueError("is not an AWS region name; use the short form, e.g. us-east-1")
+    return value
+
+
+AzureLocation = Annotated[str, AfterValidator(_azure_location)]
+AwsRegion = Annotated[str, AfterValidator(_aws_region)]
+
+
+class Classification(str, Enum):
+    """How sensitive a data set is; restricted covers voter files and donor data."""
+
+    public = "public"
+    internal = "internal"
+    restricted = "restricted"
+
+    @property
+    def rank(self) -> int:
+        return ["public", "internal", "restricted"].index(self.value)
+
+
+class Tier(str, Enum):
+    """What an environment is for; production is held to the strictest rules."""
+
+    development = "development"
+    staging = "staging"
+    production = "production"
+
+
+class Secret(StrictModel):
+    """A value set with `pulumi config set --secret`: only its encrypted form is ever read here."""
+
+    secure: str = Field(min_length=1, description="ciphertext written by the Pulumi CLI")
+
+    def __repr__(self) -> str:
+        return "Secret([secret])"
+
+    __str__ = __repr__
+
+
+SecretValue = Annotated[Secret, PlainSerializer(lambda _: "[secret]", return_type=str)]
+
+
+# --- sections -------------------------------------------------------------------------
+
+
+class Contact(StrictModel):
+    """A person the platform notifies and names as owner."""
+
+    name: str = Field(min_length=1, description="full name")
+    email: EmailStr = Field(description="work address; receives budget and drift alerts")
+
+
+class Organization(StrictModel):
+    """Who runs the platform."""
+
+    name: str = Field(min_length=1, description="display name of the organisation")
+    short_name: Slug = Field(description="prefix of every resource name, e.g. 'pac'")
+    owners: list[Contact] = Field(min_length=1, description="platform owners; the first is the owner tag")
+    security_contact: EmailStr = Field(description="receives security alerts (Defender, GuardDuty)")
+
+
+class CostCenter(StrictModel):
+    """A budget line that resources are charged to."""
+
+    name: Slug
+    description: str = ""
+
+
+class AzureSettings(StrictModel):
+    """Azure tenant and subscription; omit the section to leave Azure out."""
+
+    tenant_id: UUID = Field(description="Entra ID tenant (placeholder until real)")
+    subscription_id: UUID = Field(description="subscription this environment deploys into")
+    location: AzureLocation = Field("eastus2", description="region of every Azure resource")
+
+
+class AwsSettings(StrictModel):
+    """AWS account and region; omit the section to leave AWS out."""
+
+    account_id: AwsAccountId
+    region: AwsRegion = Field("us-east-1", description="region of every regional AWS resource")
+
+
+class VpnSettings(StrictModel):
+    """Site-to-site VPN between the Azure hub and the AWS VPC."""
+
+    enabled: bool = Field(False, description="off: the clouds are not linked")
+    sku: Literal["VpnGw1", "VpnGw2", "VpnGw1AZ", "VpnGw2AZ"] = "VpnGw1AZ"
+
+
+class NetworkSettings(StrictModel):
+    """Address spaces for both clouds; they must not overlap because the clouds may be linked."""
+
+    azure_hub_cidr: PrivateCidr = Field(description="hub VNet: gateway, management and private endpoints")
+    azure_spokes: dict[Slug, PrivateCidr] = Field(
+        default_factory=dict, description="one spoke VNet per workload, e.g. apps: 10.11.0.0/16"
+    )
+    aws_vpc_cidr: PrivateCidr = Field(description="the AWS VPC for data stores")
+    aws_availability_zones: int = Field(2, ge=2, le=3, description="AZs spanned by the VPC")
+    aws_public_subnets_enabled: bool = Field(
+        False, description="off: no public subnets and no internet gateway"
+    )
+    aws_nat_gateways: Literal["none", "single", "per-az"] = Field(
+        "none", description="outbound internet for private subnets; needs public subnets"
+    )
+    aws_interface_endpoints: list[str] = Field(
+        default_factory=list, description="extra VPC interface endpoints, e.g. ['kms', 'secretsmanager']"
+    )
+    vpn: VpnSettings = VpnSettings()
+
+
+class ModelDeployment(StrictModel):
+    """One Azure OpenAI model deployment."""
+
+    name: Slug
+    model: str = Field(description="model name, e.g. gpt-4o-mini")
+    version: str = Field(description="model version, e.g. 2024-07-18")
+    capacity: int = Field(10, ge=1, le=1000, description="thousands of tokens per minute")
+
+
+class WebAppsSettings(StrictModel):
+    """Internal web apps (volunteer portal, dashboards) in the apps spoke."""
+
+    enabled: bool = False
+    sku: str = Field("P0v3", description="App Service plan SKU")
+    apps: list[Slug] = Field(default_factory=lambda: ["volunteer-portal"])
+
+
+class OpenAISettings(StrictModel):
+    """Azure OpenAI account; local keys and public network are always off."""
+
+    enabled: bool = False
+    deployments: list[ModelDeployment] = Field(default_factory=list)
+
+
+class M365Settings(StrictModel):
+    """Microsoft 365-adjacent security and records."""
+
+    sentinel_enabled: bool = Field(True, description="Sentinel with the Office 365 connector")
+    defender_plans: list[str] = Field(
+        default_factory=lambda: ["KeyVaults", "StorageAccounts", "AppServices", "Arm"],
+        description="Defender for Cloud plans set to Standard",
+    )
+    immutable_exports_enabled: bool = Field(
+        False, description="time-based immutability on the exports container"
+    )
+
+
+class DataLakeSettings(StrictModel):
+    """The S3 data lake: raw, curated and exports buckets plus an access-log bucket."""
+
+    enabled: bool = True
+    noncurrent_version_days: int = Field(30, ge=1, description="how long old object versions are kept")
+    retention_days: dict[Classification, int] = Field(
+        default_factory=lambda: {
+            Classification.public: 365,
+            Classification.internal: 730,
+            Classification.restricted: 1825,
+        },
+        description="objects expire after this many days, by classification",
+    )
+
+
+class RedshiftSettings(StrictModel):
+    """Redshift Serverless for analytics."""
+
+    enabled: bool = False
+    base_capacity_rpus: int = Field(8, ge=8, le=512)
+
+
+class PostgresSettings(StrictModel):
+    """RDS PostgreSQL for the voter-contact application."""
+
+    enabled: bool = False
+    instance_class: str = "db.t4g.micro"
+    allocated_storage_gb: int = Field(20, ge=20, le=65536)
+    engine_version: str = "16"
+    multi_az: bool = False
+
+
+class DataStores(StrictModel):
+    """AWS data estate; the data lake is on unless switched off."""
+
+    data_lake: DataLakeSettings = DataLakeSettings()
+    analytics_enabled: bool = Field(True, description="Glue catalog and Athena workgroup")
+    redshift: RedshiftSettings = RedshiftSettings()
+    postgres: PostgresSettings = PostgresSettings()
+
+
+class Dataset(StrictModel):
+    """A named data set and its classification; decides keys, retention and sharing."""
+
+    name: Slug
+    classification: Classification
+    description: str = ""
+
+
+class Protection(StrictModel):
+    """How hard the environment is to break; production must be at least as strict as staging."""
+
+    deletion_protection: bool = Field(True, description="protect stateful resources from deletion")
+    log_retention_days: int = Field(90, ge=30, le=730, description="Log Analytics and flow logs")
+    backup_retention_days: int = Field(7, ge=7, le=35, description="RDS automated backups")
+    soft_delete_retention_days: int = Field(30, ge=7, le=90, description="Key Vault and blob soft delete")
+
+
+class Budgets(StrictModel):
+    """Monthly spending limits in US dollars; alerts at 50/80/100% actual and 100% forecast."""
+
+    azure_monthly_usd: float | None = Field(None, gt=0, description="no Azure budget when omitted")
+    aws_monthly_usd: float | None = Field(None, gt=0, description="no AWS budget when omitted")
+    notify: list[EmailStr] = Field(default_factory=list, description="extra recipients beyond the owners")
+
+
+AZURE_VENDOR_ROLES = Literal["Reader", "Log Analytics Reader", "Storage Blob Data Reader"]
+
+
+class Vendor(StrictModel):
+    """A third party with time-limited access."""
+
+    name: Slug
+    contact: EmailStr
+    expires: date = Field(description="access ends on this day; must be in the future")
+    azure_roles: list[AZURE_VENDOR_ROLES] = Field(
+        default_factory=list, description="read roles on the environment resource group"
+    )
+    aws_account_id: AwsAccountId | None = Field(None, description="no AWS role when omitted")
+    aws_external_id: str | None = Field(
+        None, min_length=8, description="ExternalId the vendor must present; required with aws_account_id"
+    )
+    aws_read_resources: list[str] = Field(
+        default_factory=list, description="component outputs the role may read, e.g. ['lake-curated']"
+    )
+
+
+class Partner(StrictModel):
+    """An allied organisation that receives exports through the partner share."""
+
+    name: Slug
+    aws_account_id: AwsAccountId
+    exports_prefix: str = Field(pattern=r"^[a-z0-9-]+/$", description="prefix in the exports bucket, e.g. 'acme/'")
+    classification: Literal[Classification.public, Classification.internal] = Field(
+        Classification.internal, description="highest classification shared; never restricted"
+    )
+    expires: date
+
+
+class Identity(StrictModel):
+    """Entra ID and CI identity."""
+
+    github_repository: str = Field(
+        pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$", description="owner/name trusted by CI federation"
+    )
+    break_glass_object_ids: list[UUID] = Field(
+        default_factory=list, description="emergency accounts excluded from conditional access"
+    )
+    aws_identity_center_enabled: bool = Field(
+        False, description="map Entra ID groups to IAM Identity Center permission sets"
+    )
+    access_max_days: int = Field(365, ge=1, le=730, description="longest vendor or partner access window")
+
+
+Enforcement = Literal["advisory", "mandatory", "disabled"]
+
+
+class Exemption(StrictModel):
+    """A justified, expiring exception to one policy for matching resources."""
+
+    policy: PolicyName
+    resource: str = Field(min_length=1, description="URN, or a name pattern with * wildcards")
+    justification: str = Field(min_length=10, description="why the exception is acceptable")
+    expires: date = Field(description="at most 180 days out")
+
+
+class PolicySettings(StrictModel):
+    """Per-environment enforcement overrides and exemptions."""
+
+    enforcement: dict[PolicyName, Enforcement] = Field(default_factory=dict)
+    exemptions: list[Exemption] = Field(default_factory=list)
+
+
+class Deployment(StrictModel):
+    """How the engine reaches state for this environment."""
+
+    backend_url: str | None = Field(
+        None, description="state backend; omitted: local file backend in .infra/state/"
+    )
+    secrets_provider: str | None = Field(None, description="omitted: passphrase provider")
+    confirmation_required: bool = Field(
+        False, description="deploy asks for the environment name, or --yes in CI (always on in production)"
+    )
+
+
+class Environment(StrictModel):
+    """Everything one environment gets. The file name gives `name`; the rest is the `infra:` namespace."""
+
+    name: Slug
+    tier: Tier
+    organization: Organization
+    cost_centers: list[CostCenter] = Field(min_length=1)
+    default_cost_center: Slug
+    azure: AzureSettings | None = None
+    aws: AwsSettings | None = None
+    network: NetworkSettings
+    web_apps: WebAppsSettings = WebAppsSettings()
+    openai: OpenAISettings = OpenAISettings()
+    m365: M365Settings = M365Settings()
+    data_stores: DataStores = DataStores()
+    datasets: list[Dataset] = Field(default_factory=list)
+    protection: Protection = Protection()
+    budgets: Budgets = Budgets()
+    identity: Identity
+    vendors: list[Vendor] = Field(default_factory=list)
+    partners: list[Partner] = Field(default_factory=list)
+    policy: PolicySettings = PolicySettings()
+    deployment: Deployment = Deployment()
+    vpn_shared_key: SecretValue | None = Field(
+        None, description="VPN pre-shared key; set with `pulumi config set --secret infra:vpn_shared_key`"
+    )
+
+    @property
+    def is_production(self) -> bool:
+        return self.tier is Tier.production
+
+    @property
+    def confirmation_required(self) -> bool:
+        return self.is_production or self.deployment.confirmation_required
+
+    @property
+    def clouds(self) -> tuple[str, ...]:
+        return tuple(c for c in ("azure", "aws") if getattr(self, c) is not None)
+
+    def highest_classification(self) -> Classification:
+        ranks = [d.classification for d in self.datasets] or [Classification.internal]
+        return max(ranks, key=lambda c: c.rank)
+
+
+SECRET_FIELDS = ("vpn_shared_key",)
+"""Top-level keys whose values are Pulumi secrets; the program reads them with require_secret."""
