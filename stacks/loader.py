@@ -16,7 +16,7 @@ import yaml
 from pydantic import ValidationError
 
 from stacks.model import SECRET_FIELDS, Environment
-from stacks.rules import Problem, RuleContext, check
+from stacks.rules import NOTHING, Problem, RuleContext, check
 
 NAMESPACE = "infra"
 STACK_FILE = re.compile(r"^Pulumi\.([a-z][a-z0-9-]*)\.yaml$")
@@ -102,10 +102,12 @@ def _problem_from_pydantic(err: Mapping[str, Any]) -> Problem:
         msg = str(err["msg"]).removeprefix("Value error, ")
         what, _, fix = msg.partition("; ")
         what = what[0].lower() + what[1:] if what else what
+        if "email address" in what:
+            what, fix = "is not a valid email address", "write a full address such as it@example.org"
         fix = fix or "see `infra schema` for what this key accepts"
     if path.split(".")[-1] in SECRET_FIELDS:
         value = "[secret]"
-    return Problem(path, what, "nothing" if value is _MISSING else value, fix)
+    return Problem(path, what, NOTHING if value is _MISSING else value, fix)
 
 
 def _secret_problems(values: Mapping[str, Any]) -> list[Problem]:

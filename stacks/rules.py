@@ -32,7 +32,22 @@ class Problem:
     fix: str
 
     def render(self, file: str) -> str:
-        return f"{file}: infra:{self.key_path}: {self.message}, got {_show(self.value)}; {self.fix}"
+        text = f"{file}: infra:{self.key_path}: {self.message}, got {_show(self.value)}; {self.fix}"
+        return _printable(text)
+
+
+def _printable(text: str) -> str:
+    """One problem, one line: control characters from the file are shown escaped."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
+class _Nothing:
+    def __repr__(self) -> str:
+        return "nothing"
+
+
+NOTHING = _Nothing()
+"""The value shown for a key that is missing."""
 
 
 def _show(value: object) -> str:

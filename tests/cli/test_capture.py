@@ -1,0 +1,126 @@
+"""The capture of a small program: URNs, parents, dependencies, protect, secrets, wire names."""
+
+from __future__ import annotations
+
+import pulumi
+import pytest
+
+from cli.capture import PLAINTEXT_SECRET, SECRET, Capture, capture_program, engine_urn, stack_config_for_engine
+
+
+def _program() -> None:
+    import pulumi_aws as aws
+
+    class Lake(pulumi.ComponentResource):
+        def __init__(self, name: str) -> None:
+            super().__init__("civic:test:Lake", name, None, None)
+            bucket = aws.s3.Bucket(f"{name}-raw", opts=pulumi.ResourceOptions(parent=self, protect=True))
+            aws.s3.BucketPublicAccessBlock(
+                f"{name}-raw-pab", bucket=bucket.id, block_public_acls=True, restrict_public_buckets=True,
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
+            )
+            self.register_outputs({"name": bucket.bucket})
+
+    Lake("lake")
+    aws.rds.Instance(
+        "db", instance_class="db.t4g.micro", allocated_storage=20,
+        password=pulumi.Config("infra").require_secret("db_password"),
+    )
+    aws.ec2.SecurityGroup("sg", vpc_id="vpc-123")
+    import pulumi_azure_native as azure_native
+
+    azure_native.keyvault.Secret(
+        "plain", resource_group_name="rg", vault_name="kv", secret_name="s", properties={"value": "hunter2"},
+    )
+
+
+@pytest.fixture(scope="module")
+def capture() -> Capture:
+    return capture_program(
+        _program, project="demo", stack="dev", config={"infra:db_password": "s3cr3t-value"},
+        secret_keys=["infra:db_password"],
+    )
+
+
+def by_name(capture: Capture, name: str):
+    return next(r for r in capture.resources if r.name == name)
+
+
+def test_urns_follow_the_engine_not_the_stock_mock(capture):
+    assert by_name(capture, "lake").urn == "urn:pulumi:dev::demo::civic:test:Lake::lake"
+    assert by_name(capture, "lake-raw").urn == "urn:pulumi:dev::demo::civic:test:Lake$aws:s3/bucket:Bucket::lake-raw"
+    assert engine_urn("s", "p", "urn:pulumi:s::p::a:b:C$d:e:F::x", "g:h:I", "y") == "urn:pulumi:s::p::a:b:C$d:e:F$g:h:I::y"
+
+
+def test_parents_and_top_level(capture):
+    assert by_name(capture, "lake").parent is None
+    assert by_name(capture, "lake-raw").parent == by_name(capture, "lake").urn
+    assert by_name(capture, "db").parent is None
+
+
+def test_dependencies_and_property_dependencies(capture):
+    bucket = by_name(capture, "lake-raw")
+    pab = by_name(capture, "lake-raw-pab")
+    assert bucket.urn in pab.dependencies
+    assert pab.property_dependencies["bucket"] == (bucket.urn,)
+
+
+def test_protect_and_retain(capture):
+    assert by_name(capture, "lake-raw").protect is True
+    assert by_name(capture, "lake-raw-pab").protect is False
+    assert by_name(capture, "lake-raw-pab").retain_on_delete is True
+
+
+def test_inputs_are_in_wire_form(capture):
+    pab = by_name(capture, "lake-raw-pab").inputs
+    assert pab["blockPublicAcls"] is True and pab["restrictPublicBuckets"] is True
+    assert "block_public_acls" not in pab
+    db = by_name(capture, "db").inputs
+    assert db["allocatedStorage"] == 20.0 and isinstance(db["allocatedStorage"], float)
+    assert by_name(capture, "sg").inputs["description"] == "Managed by Pulumi"
+
+
+def test_secrets_are_masked_everywhere(capture):
+    db = by_name(capture, "db")
+    assert db.inputs["password"] == SECRET
+    assert db.secret_paths == ("password",)
+    text = str(capture.to_json())
+    assert "s3cr3t-value" not in text
+
+
+def test_plaintext_secrets_are_flagged_not_shown(capture):
+    plain = by_name(capture, "plain")
+    assert plain.inputs["properties"]["value"] == PLAINTEXT_SECRET
+    assert plain.plaintext_secret_paths == ("properties.value",)
+    assert "hunter2" not in str(capture.to_json())
+
+
+def test_capture_is_sorted_and_round_trips(capture):
+    urns = [r.urn for r in capture.resources]
+    assert urns == sorted(urns)
+    doc = capture.to_json()
+    assert set(doc) == {"environment", "project", "source", "resources", "summary"}
+    assert doc["summary"]["by_type"]["aws:s3/bucket:Bucket"] == 1
+    again = Capture.from_json(doc)
+    assert [r.urn for r in again.resources] == urns
+    assert again.resources[0].inputs == capture.resources[0].inputs
+
+
+def test_program_errors_name_the_location():
+    from cli.capture import ProgramError
+
+    def broken() -> None:
+        raise ValueError("boom")
+
+    with pytest.raises(ProgramError) as info:
+        capture_program(broken, project="demo", stack="dev", config={})
+    assert "ValueError: boom" in str(info.value)
+    assert info.value.location and "test_capture.py" in info.value.location
+
+
+def test_stack_config_for_engine_hides_secure_values():
+    config, secret = stack_config_for_engine(
+        {"infra:tier": "development", "infra:key": {"secure": "v1:abc"}, "infra:net": {"a": 1}}
+    )
+    assert config == {"infra:tier": "development", "infra:key": "offline-placeholder", "infra:net": '{"a": 1}'}
+    assert secret == ["infra:key"]

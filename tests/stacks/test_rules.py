@@ -1,0 +1,168 @@
+"""Each cross-field rule: one passing and one failing case, with the exact key path."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from stacks.model import Environment
+from stacks.rules import RuleContext, check
+from tests.conftest import TODAY
+
+
+def env_of(values: dict[str, Any], name: str = "dev") -> Environment:
+    return Environment.model_validate({"name": name, **values})
+
+
+def paths(values: dict[str, Any], peers: dict[str, Environment] | None = None) -> list[str]:
+    return [p.key_path for p in check(env_of(values), RuleContext(today=TODAY, peers=peers or {}))]
+
+
+def test_minimal_environment_breaks_no_rule(values):
+    assert paths(values) == []
+
+
+def test_overlapping_cidrs_across_clouds(values):
+    values["network"]["aws_vpc_cidr"] = "10.1.8.0/24"
+    assert paths(values) == ["network.aws_vpc_cidr"]
+
+
+def test_overlapping_spoke(values):
+    values["network"]["azure_spokes"] = {"apps": "10.1.0.0/24"}
+    assert paths(values) == ["network.azure_spokes.apps"]
+
+
+@pytest.mark.parametrize("cloud,key,bad,good", [
+    ("aws", "region", "eu-west-1", "us-east-2"),
+    ("azure", "location", "westeurope", "centralus"),
+])
+def test_restricted_data_stays_in_us(values, cloud, key, bad, good):
+    values["datasets"] = [{"name": "voter-file", "classification": "restricted"}]
+    values["aws"] = {"account_id": "000000000001", "region": "us-east-1"}
+    values["azure"] = {"tenant_id": "00000000-0000-0000-0000-000000000000",
+                       "subscription_id": "00000000-0000-0000-0000-000000000001"}
+    values[cloud][key] = bad
+    assert paths(values) == [f"{cloud}.{key}"]
+    values[cloud][key] = good
+    assert paths(values) == []
+
+
+def test_non_us_region_allowed_without_restricted_data(values):
+    values["datasets"] = [{"name": "reports", "classification": "public"}]
+    values["aws"] = {"account_id": "000000000001", "region": "eu-west-1"}
+    assert paths(values) == []
+
+
+def test_default_cost_center_must_be_declared(values):
+    values["default_cost_center"] = "digital"
+    assert paths(values) == ["default_cost_center"]
+
+
+def _vendor(expires: str, **extra: Any) -> dict[str, Any]:
+    return {"name": "mailhouse", "contact": "ops@vendor.example.com", "expires": expires, **extra}
+
+
+def test_vendor_access_expired(values):
+    values["vendors"] = [_vendor((TODAY - timedelta(days=1)).isoformat())]
+    assert paths(values) == ["vendors[0].expires"]
+
+
+def test_vendor_access_expires_today_counts_as_expired(values):
+    values["vendors"] = [_vendor(TODAY.isoformat())]
+    assert paths(values) == ["vendors[0].expires"]
+
+
+def test_vendor_access_beyond_window(values):
+    values["vendors"] = [_vendor((TODAY + timedelta(days=366)).isoformat())]
+    assert paths(values) == ["vendors[0].expires"]
+    values["vendors"] = [_vendor((TODAY + timedelta(days=365)).isoformat())]
+    assert paths(values) == []
+
+
+def test_partner_access_expiry_and_lake(values):
+    values["aws"] = {"account_id": "000000000001"}
+    values["partners"] = [{"name": "ally", "aws_account_id": "000000000002", "exports_prefix": "ally/",
+                           "expires": (TODAY - timedelta(days=3)).isoformat()}]
+    assert paths(values) == ["partners[0].expires"]
+    values["partners"][0]["expires"] = (TODAY + timedelta(days=30)).isoformat()
+    assert paths(values) == []
+    del values["aws"]
+    assert paths(values) == ["partners"]
+
+
+def test_vendor_aws_role_needs_external_id(values):
+    values["vendors"] = [_vendor((TODAY + timedelta(days=30)).isoformat(), aws_account_id="000000000009")]
+    assert paths(values) == ["vendors[0].aws_external_id"]
+    values["vendors"][0]["aws_external_id"] = "agreed-external-id"
+    assert paths(values) == []
+
+
+def test_vendor_read_resources_need_account(values):
+    values["vendors"] = [_vendor((TODAY + timedelta(days=30)).isoformat(), aws_read_resources=["lake-curated"])]
+    assert paths(values) == ["vendors[0].aws_account_id"]
+
+
+def test_nat_needs_public_subnets(values):
+    values["network"]["aws_nat_gateways"] = "single"
+    assert paths(values) == ["network.aws_nat_gateways"]
+    values["network"]["aws_public_subnets_enabled"] = True
+    assert paths(values) == []
+
+
+def test_vpn_needs_both_clouds_and_a_secret(values):
+    values["network"]["vpn"] = {"enabled": True}
+    assert paths(values) == ["network.vpn.enabled", "vpn_shared_key"]
+    values["aws"] = {"account_id": "000000000001"}
+    values["azure"] = {"tenant_id": "00000000-0000-0000-0000-000000000000",
+                       "subscription_id": "00000000-0000-0000-0000-000000000001"}
+    values["vpn_shared_key"] = {"secure": "v1:abc"}
+    assert paths(values) == []
+
+
+def test_openai_needs_deployments(values):
+    values["openai"] = {"enabled": True}
+    assert paths(values) == ["openai.deployments"]
+
+
+def test_exemptions_at_most_180_days(values):
+    exemption = {"policy": "required-tags", "resource": "*", "justification": "migration in progress",
+                 "expires": (TODAY + timedelta(days=181)).isoformat()}
+    values["policy"] = {"exemptions": [exemption]}
+    assert paths(values) == ["policy.exemptions[0].expires"]
+    exemption["expires"] = (TODAY + timedelta(days=180)).isoformat()
+    assert paths(values) == []
+
+
+def _tiered(values: dict[str, Any], tier: str, **protection: Any) -> dict[str, Any]:
+    out = copy.deepcopy(values)
+    out["tier"] = tier
+    out["protection"] = protection
+    return out
+
+
+def test_production_at_least_as_strict_as_staging(values):
+    staging = env_of(_tiered(values, "staging", log_retention_days=180, backup_retention_days=14,
+                             soft_delete_retention_days=60), "staging")
+    weak = _tiered(values, "production", log_retention_days=90, backup_retention_days=7,
+                   soft_delete_retention_days=30)
+    assert paths(weak, {"staging": staging}) == [
+        "protection.log_retention_days", "protection.backup_retention_days", "protection.soft_delete_retention_days",
+    ]
+    strong = _tiered(values, "production", log_retention_days=365, backup_retention_days=30,
+                     soft_delete_retention_days=90)
+    assert paths(strong, {"staging": staging}) == []
+
+
+def test_production_must_keep_deletion_protection(values):
+    staging = env_of(_tiered(values, "staging", deletion_protection=True), "staging")
+    prod = _tiered(values, "production", deletion_protection=False)
+    assert paths(prod, {"staging": staging}) == ["protection.deletion_protection"] * 2
+
+
+def test_staging_is_not_compared_with_production(values):
+    prod = env_of(_tiered(values, "production", log_retention_days=30), "prod")
+    staging = _tiered(values, "staging", log_retention_days=730)
+    assert paths(staging, {"prod": prod}) == []
