@@ -1,0 +1,99 @@
+"""Identity and Microsoft 365 for one environment: the part of `define_azure` after the network.
+
+`define_identity_and_m365` composes Entra ID (identity.py), the Key Vault (key_vault.py),
+the exports and backups account (storage.py), security monitoring (monitoring.py) and
+the budget (budget.py) from the Environment and the Azure platform built before them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pulumi
+
+from stacks.model import Environment
+
+if TYPE_CHECKING:
+    from components.azure import AzurePlatform
+
+
+@dataclass(frozen=True)
+class M365Platform:
+    """The identity and Microsoft 365 components of one environment."""
+
+    identity: Any
+    key_vault: Any
+    export_storage: Any
+    monitoring: Any
+    budget: Any | None
+
+
+def define_identity_and_m365(
+    env: Environment, platform: AzurePlatform, opts: pulumi.ResourceOptions
+) -> M365Platform:
+    """Every identity, security and M365-adjacent resource of `env`.
+
+    Needs `platform.private_endpoint_subnet_id` and `platform.private_dns_zone_ids["vault"]`
+    and `["blob"]`: the vault and the exports account have no public endpoint.
+    """
+    from components.azure.budget import AzureBudget, AzureBudgetArgs
+    from components.azure.identity import EntraIdentity, EntraIdentityArgs
+    from components.azure.key_vault import KeyVault, KeyVaultArgs
+    from components.azure.monitoring import SecurityMonitoring, SecurityMonitoringArgs
+    from components.azure.storage import ExportStorage, ExportStorageArgs
+
+    zones = platform.private_dns_zone_ids or {}
+    if platform.private_endpoint_subnet_id is None or "vault" not in zones or "blob" not in zones:
+        raise ValueError(
+            "the Key Vault and exports account need the hub's private-endpoint subnet and the "
+            f"'vault' and 'blob' private DNS zones, got zones {sorted(zones)}; compose the network first"
+        )
+
+    identity = EntraIdentity(
+        "identity",
+        EntraIdentityArgs.from_environment(env),
+        resource_group_id=platform.resource_group_id,
+        opts=opts,
+    )
+    key_vault = KeyVault(
+        "key-vault",
+        KeyVaultArgs.from_environment(env),
+        resource_group_name=platform.resource_group_name,
+        private_endpoint_subnet_id=platform.private_endpoint_subnet_id,
+        private_dns_zone_id=zones["vault"],
+        workspace_id=platform.workspace_id,
+        opts=opts,
+    )
+    export_storage = ExportStorage(
+        "m365-exports",
+        ExportStorageArgs.from_environment(env),
+        resource_group_name=platform.resource_group_name,
+        private_endpoint_subnet_id=platform.private_endpoint_subnet_id,
+        private_dns_zone_id=zones["blob"],
+        workspace_id=platform.workspace_id,
+        opts=opts,
+    )
+    monitoring = SecurityMonitoring(
+        "security-monitoring",
+        SecurityMonitoringArgs.from_environment(env),
+        resource_group_name=platform.resource_group_name,
+        workspace_name=platform.workspace_name,
+        workspace_id=platform.workspace_id,
+        opts=opts,
+    )
+    budget_args = AzureBudgetArgs.from_environment(env)
+    budget = (
+        AzureBudget(
+            "azure-budget", budget_args, resource_group_id=platform.resource_group_id, opts=opts
+        )
+        if budget_args is not None
+        else None
+    )
+    return M365Platform(
+        identity=identity,
+        key_vault=key_vault,
+        export_storage=export_storage,
+        monitoring=monitoring,
+        budget=budget,
+    )
