@@ -20,7 +20,7 @@ plan: $(STAMP)
 	$(BIN)/infra plan --env $(ENV)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -230,7 +230,14 @@ def _fake_state(type_: str, name: str, inputs: Mapping[str, Any], region: str) -
         rid = f"/subscriptions/{FAKE_GUID}/resourceGroups/fake/providers/{module}/{kind}/{physical}"
         state.setdefault("id", rid)
         if isinstance(inputs.get("identity"), Mapping):
-            state["identity"] = {**inputs["identity"], "principalId": FAKE_GUID, "tenantId": FAKE_GUID}
+            identity = dict(inputs["identity"])
+            # in: a list of identity ids; out: a map of id -> {principalId, clientId}
+            assigned = identity.get("userAssignedIdentities")
+            if isinstance(assigned, list):
+                identity["userAssignedIdentities"] = {
+                    str(i): {"principalId": FAKE_GUID, "clientId": FAKE_GUID} for i in assigned
+                }
+            state["identity"] = {**identity, "principalId": FAKE_GUID, "tenantId": FAKE_GUID}
         return rid, state
     if package == "azuread":
         state.setdefault("objectId", FAKE_GUID)
@@ -356,14 +363,20 @@ def capture_program(
     from pulumi.runtime.mocks import MockEngine, MockSettings
     from pulumi.runtime.stack import run_in_stack
 
+    import logging
+
     mocks = _Mocks(region, account_id, tenant_id)
     monitor = _capture_monitor_class()(mocks, stack, project)
+    errors: list[str] = []
+    log = logging.getLogger("civic.capture")
+    log.propagate = False
+    log.handlers = [_ErrorCollector(errors)]
     set_all_config(dict(config), list(secret_keys))
     pulumi_settings.configure(
         MockSettings(
             monitor=monitor,
             monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-            engine=MockEngine(None),
+            engine=MockEngine(log),
             project=project,
             stack=stack,
             dry_run=preview,
@@ -383,6 +396,7 @@ def capture_program(
         body = program
 
     loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda _loop, context: errors.append(_task_error(context)))
     try:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(run_in_stack(body))
@@ -392,9 +406,33 @@ def capture_program(
         loop.close()
         asyncio.set_event_loop(None)
         pulumi_settings.ROOT.set(None)
+    if errors:
+        # an output that failed to resolve would make the capture silently wrong
+        raise ProgramError("the program logged errors: " + "; ".join(errors[:5]))
 
     resources = tuple(sorted(monitor.captured, key=lambda r: r.urn))
     return Capture(environment=stack, project=project, resources=resources)
+
+
+class _ErrorCollector:
+    """A logging handler keeping ERROR messages the SDK reports through the mock engine."""
+
+    level = 40
+
+    def __init__(self, sink: list[str]):
+        self.sink = sink
+
+    def handle(self, record: Any) -> None:
+        if record.levelno >= self.level:
+            self.sink.append(record.getMessage())
+
+    def __getattr__(self, name: str) -> Any:  # the rest of the Handler protocol is unused
+        return lambda *a, **k: None
+
+
+def _task_error(context: Mapping[str, Any]) -> str:
+    err = context.get("exception")
+    return _describe(err) if err is not None else str(context.get("message", "unknown error"))
 
 
 def _describe(err: BaseException) -> str:

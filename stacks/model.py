@@ -150,8 +150,8 @@ class Organization(StrictModel):
 class CostCenter(StrictModel):
     """A budget line that resources are charged to."""
 
-    name: Slug
-    description: str = ""
+    name: Slug = Field(description="tag value `cost-center`, e.g. digital, data, direct-marketing")
+    description: str = Field("", description="what the budget line pays for")
 
 
 class AzureSettings(StrictModel):
@@ -173,7 +173,9 @@ class VpnSettings(StrictModel):
     """Site-to-site VPN between the Azure hub and the AWS VPC."""
 
     enabled: bool = Field(False, description="off: the clouds are not linked")
-    sku: Literal["VpnGw1", "VpnGw2", "VpnGw1AZ", "VpnGw2AZ"] = "VpnGw1AZ"
+    sku: Literal["VpnGw1", "VpnGw2", "VpnGw1AZ", "VpnGw2AZ"] = Field(
+        "VpnGw1AZ", description="gateway size; AZ SKUs survive a zone outage"
+    )
 
 
 class NetworkSettings(StrictModel):
@@ -200,7 +202,7 @@ class NetworkSettings(StrictModel):
 class ModelDeployment(StrictModel):
     """One Azure OpenAI model deployment."""
 
-    name: Slug
+    name: Slug = Field(description="deployment name that apps call")
     model: str = Field(description="model name, e.g. gpt-4o-mini")
     version: str = Field(description="model version, e.g. 2024-07-18")
     capacity: int = Field(10, ge=1, le=1000, description="thousands of tokens per minute")
@@ -209,16 +211,20 @@ class ModelDeployment(StrictModel):
 class WebAppsSettings(StrictModel):
     """Internal web apps (volunteer portal, dashboards) in the apps spoke."""
 
-    enabled: bool = False
+    enabled: bool = Field(False, description="off: no App Service plan or apps")
     sku: str = Field("P0v3", description="App Service plan SKU")
-    apps: list[Slug] = Field(default_factory=lambda: ["volunteer-portal"])
+    apps: list[Slug] = Field(
+        default_factory=lambda: ["volunteer-portal"], description="one web app per name, each private in production"
+    )
 
 
 class OpenAISettings(StrictModel):
     """Azure OpenAI account; local keys and public network are always off."""
 
-    enabled: bool = False
-    deployments: list[ModelDeployment] = Field(default_factory=list)
+    enabled: bool = Field(False, description="off: no Azure OpenAI account")
+    deployments: list[ModelDeployment] = Field(
+        default_factory=list, description="model deployments; at least one when enabled"
+    )
 
 
 class M365Settings(StrictModel):
@@ -237,7 +243,7 @@ class M365Settings(StrictModel):
 class DataLakeSettings(StrictModel):
     """The S3 data lake: raw, curated and exports buckets plus an access-log bucket."""
 
-    enabled: bool = True
+    enabled: bool = Field(True, description="off: no buckets (partners then have nothing to read)")
     noncurrent_version_days: int = Field(30, ge=1, description="how long old object versions are kept")
     retention_days: dict[Classification, int] = Field(
         default_factory=lambda: {
@@ -252,18 +258,18 @@ class DataLakeSettings(StrictModel):
 class RedshiftSettings(StrictModel):
     """Redshift Serverless for analytics."""
 
-    enabled: bool = False
-    base_capacity_rpus: int = Field(8, ge=8, le=512)
+    enabled: bool = Field(False, description="off: no Redshift namespace or workgroup (saves the most money)")
+    base_capacity_rpus: int = Field(8, ge=8, le=512, description="Redshift processing units at baseline")
 
 
 class PostgresSettings(StrictModel):
     """RDS PostgreSQL for the voter-contact application."""
 
-    enabled: bool = False
-    instance_class: str = "db.t4g.micro"
-    allocated_storage_gb: int = Field(20, ge=20, le=65536)
-    engine_version: str = "16"
-    multi_az: bool = False
+    enabled: bool = Field(False, description="off: no database")
+    instance_class: str = Field("db.t4g.micro", description="RDS instance size")
+    allocated_storage_gb: int = Field(20, ge=20, le=65536, description="encrypted storage size")
+    engine_version: str = Field("16", description="PostgreSQL major version")
+    multi_az: bool = Field(False, description="a standby in a second AZ (production should turn it on)")
 
 
 class DataStores(StrictModel):
@@ -278,9 +284,9 @@ class DataStores(StrictModel):
 class Dataset(StrictModel):
     """A named data set and its classification; decides keys, retention and sharing."""
 
-    name: Slug
-    classification: Classification
-    description: str = ""
+    name: Slug = Field(description="data set name, e.g. voter-file")
+    classification: Classification = Field(description="decides KMS key, retention and whether it may be shared")
+    description: str = Field("", description="what the data is")
 
 
 class Protection(StrictModel):
@@ -306,8 +312,8 @@ AZURE_VENDOR_ROLES = Literal["Reader", "Log Analytics Reader", "Storage Blob Dat
 class Vendor(StrictModel):
     """A third party with time-limited access."""
 
-    name: Slug
-    contact: EmailStr
+    name: Slug = Field(description="vendor name; names its Entra group and AWS role")
+    contact: EmailStr = Field(description="who to ask before renewing or ending access")
     expires: date = Field(description="access ends on this day; must be in the future")
     azure_roles: list[AZURE_VENDOR_ROLES] = Field(
         default_factory=list, description="read roles on the environment resource group"
@@ -324,13 +330,13 @@ class Vendor(StrictModel):
 class Partner(StrictModel):
     """An allied organisation that receives exports through the partner share."""
 
-    name: Slug
-    aws_account_id: AwsAccountId
+    name: Slug = Field(description="partner organisation name")
+    aws_account_id: AwsAccountId = Field(description="the only principal granted read access")
     exports_prefix: str = Field(pattern=r"^[a-z0-9-]+/$", description="prefix in the exports bucket, e.g. 'acme/'")
     classification: Literal[Classification.public, Classification.internal] = Field(
         Classification.internal, description="highest classification shared; never restricted"
     )
-    expires: date
+    expires: date = Field(description="sharing ends on this day; must be in the future")
 
 
 class Identity(StrictModel):
@@ -354,7 +360,7 @@ Enforcement = Literal["advisory", "mandatory", "disabled"]
 class Exemption(StrictModel):
     """A justified, expiring exception to one policy for matching resources."""
 
-    policy: PolicyName
+    policy: PolicyName = Field(description="name of the policy, see `infra policy list`")
     resource: str = Field(min_length=1, description="URN, or a name pattern with * wildcards")
     justification: str = Field(min_length=10, description="why the exception is acceptable")
     expires: date = Field(description="at most 180 days out")
@@ -363,8 +369,10 @@ class Exemption(StrictModel):
 class PolicySettings(StrictModel):
     """Per-environment enforcement overrides and exemptions."""
 
-    enforcement: dict[PolicyName, Enforcement] = Field(default_factory=dict)
-    exemptions: list[Exemption] = Field(default_factory=list)
+    enforcement: dict[PolicyName, Enforcement] = Field(
+        default_factory=dict, description="policy name -> advisory, mandatory or disabled; data protection stays mandatory"
+    )
+    exemptions: list[Exemption] = Field(default_factory=list, description="justified, expiring exceptions")
 
 
 class Deployment(StrictModel):
@@ -382,11 +390,11 @@ class Deployment(StrictModel):
 class Environment(StrictModel):
     """Everything one environment gets. The file name gives `name`; the rest is the `infra:` namespace."""
 
-    name: Slug
-    tier: Tier
+    name: Slug = Field(description="from the file name Pulumi.<name>.yaml")
+    tier: Tier = Field(description="production gets the strictest rules and deploy confirmation")
     organization: Organization
-    cost_centers: list[CostCenter] = Field(min_length=1)
-    default_cost_center: Slug
+    cost_centers: list[CostCenter] = Field(min_length=1, description="budget lines resources are charged to")
+    default_cost_center: Slug = Field(description="cost-center tag of resources that do not say otherwise")
     azure: AzureSettings | None = None
     aws: AwsSettings | None = None
     network: NetworkSettings
@@ -394,12 +402,14 @@ class Environment(StrictModel):
     openai: OpenAISettings = OpenAISettings()
     m365: M365Settings = M365Settings()
     data_stores: DataStores = DataStores()
-    datasets: list[Dataset] = Field(default_factory=list)
+    datasets: list[Dataset] = Field(
+        default_factory=list, description="data held; restricted data forces US regions and per-class KMS keys"
+    )
     protection: Protection = Protection()
     budgets: Budgets = Budgets()
     identity: Identity
-    vendors: list[Vendor] = Field(default_factory=list)
-    partners: list[Partner] = Field(default_factory=list)
+    vendors: list[Vendor] = Field(default_factory=list, description="third parties with expiring access")
+    partners: list[Partner] = Field(default_factory=list, description="organisations receiving exports")
     policy: PolicySettings = PolicySettings()
     deployment: Deployment = Deployment()
     vpn_shared_key: SecretValue | None = Field(

@@ -1,4 +1,4 @@
-"""`infra schema`: the JSON Schema of the environment model, for editor completion."""
+"""`infra schema`: the environment model as JSON Schema (editors) or a Markdown reference (people)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,24 @@ from typing import Annotated
 
 import typer
 
+from cli.output import Format
+
 
 def register(app: typer.Typer) -> None:
     app.command("schema")(schema)
 
 
 def schema(
+    format: Annotated[
+        Format, typer.Option("--format", "-f", help="json: JSON Schema for editor completion; markdown: a key reference.")
+    ] = Format.json,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
 ) -> None:
-    """Print the JSON Schema of the `infra:` namespace (one property per `infra:<key>`)."""
-    from cli.output import emit, to_json
-    from stacks.schema import environment_schema
+    """Describe every `infra:<key>` of a stack file: its type, default and meaning.
 
-    emit(to_json(environment_schema()), output)
+    Point your editor's YAML schema setting at the JSON output for completion in stacks/*.yaml.
+    """
+    from cli.output import emit, to_json
+    from stacks.schema import environment_reference, environment_schema
+
+    emit(environment_reference() if format is Format.markdown else to_json(environment_schema()), output)

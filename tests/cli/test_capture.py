@@ -124,3 +124,14 @@ def test_stack_config_for_engine_hides_secure_values():
     )
     assert config == {"infra:tier": "development", "infra:key": "offline-placeholder", "infra:net": '{"a": 1}'}
     assert secret == ["infra:key"]
+
+
+def test_errors_logged_by_the_program_fail_the_capture():
+    from cli.capture import ProgramError
+
+    def logs_an_error() -> None:
+        pulumi.log.error("could not resolve something")
+
+    with pytest.raises(ProgramError) as info:
+        capture_program(logs_an_error, project="demo", stack="dev", config={})
+    assert "could not resolve something" in str(info.value)
