@@ -61,8 +61,9 @@ def _root(
 
 
 from cli.commands import envs, plan, schema, validate  # noqa: E402
+from cli.commands import graph, report  # noqa: E402
 
-for _module in (envs, validate, plan, schema):
+for _module in (envs, validate, plan, schema, graph, report):
     _module.register(app)
 
 

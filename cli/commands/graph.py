@@ -1,0 +1,54 @@
+"""`infra graph`: a picture of an environment's components and dependencies, offline."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class GraphFormat(str, Enum):
+    dot = "dot"
+    svg = "svg"
+    png = "png"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("graph")(graph)
+
+
+def graph(
+    ctx: typer.Context,
+    env: Annotated[str, typer.Option("--env", "-e", help="Environment to draw, e.g. prod (see `infra envs`).")],
+    output_dir: Annotated[
+        Path, typer.Option("--output-dir", "-o", help="Folder for <env>.dot and the rendered picture.")
+    ] = Path("out/graph"),
+    format: Annotated[
+        GraphFormat | None,
+        typer.Option(
+            "--format", "-f",
+            help="dot: only the DOT file; svg or png: also render it with graphviz (fails without it). "
+            "Omitted: DOT, plus SVG and PNG when graphviz is installed.",
+        ),
+    ] = None,
+) -> None:
+    """Draw the components and resource dependencies of an environment from its offline plan.
+
+    One cluster per component; nodes coloured by cloud (Azure, Entra ID, AWS) and shaped by
+    their data-classification tag (restricted: thick red octagon). Always writes DOT; SVG and
+    PNG need the graphviz `dot` binary on PATH.
+    """
+    from cli.context import load, project_of
+    from cli.graph import INSTALL_HINT, write_graph
+    from cli.plan import plan_environment
+
+    project = project_of(ctx)
+    capture = plan_environment(project, load(project, env))
+    formats = ("svg", "png") if format is None else (format.value,)
+    result = write_graph(capture, output_dir, formats, required=format is not None)
+    for path in result.written:
+        typer.echo(f"wrote {path}", err=True)
+    if result.missing_graphviz:
+        typer.echo(f"graphviz `dot` is not on PATH, so only DOT was written; {INSTALL_HINT}", err=True)
