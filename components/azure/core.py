@@ -30,7 +30,9 @@ class AzureCoreArgs(StrictModel):
     log_retention_days: int = Field(
         90, ge=30, le=730, description="days the workspace keeps data; 90 when omitted"
     )
-    protect: bool = Field(True, description="the group and workspace cannot be deleted by an update")
+    protect: bool = Field(
+        True, description="the group and workspace cannot be deleted by an update"
+    )
     public_ingestion_enabled: bool = Field(
         False, description="off: only the Azure backbone (diagnostic settings, connectors) ingests"
     )
@@ -118,3 +120,49 @@ class AzureCore(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
+
+
+def compact_name(*parts: str, max_length: int = 24) -> str:
+    """A globally unique-looking name of letters and digits only (storage accounts).
+
+    Parts are joined without dashes, cut to fit, and end in 4 hex digits of a stable hash
+    of the full parts, so two long names that share a prefix still differ.
+    """
+    import hashlib
+
+    full = "-".join(parts)
+    digest = hashlib.sha256(full.encode()).hexdigest()[:4]
+    body = "".join(ch for ch in full.lower() if ch.isalnum())
+    return body[: max_length - len(digest)] + digest
+
+
+def send_diagnostics_to_workspace(
+    name: str,
+    *,
+    resource_id: pulumi.Input[str],
+    workspace_id: pulumi.Input[str],
+    parent: pulumi.Resource,
+    metrics: bool = True,
+):
+    """A diagnostic setting sending every log category (and metrics) of one resource to the workspace."""
+    import pulumi_azure_native as azure_native
+
+    return azure_native.monitor.DiagnosticSetting(
+        name,
+        name="to-log-analytics",
+        resource_uri=resource_id,
+        workspace_id=workspace_id,
+        logs=[
+            azure_native.monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)
+        ],
+        metrics=(
+            [
+                azure_native.monitor.DiagnosticsMetricSettingsArgs(
+                    category="AllMetrics", enabled=True
+                )
+            ]
+            if metrics
+            else None
+        ),
+        opts=pulumi.ResourceOptions(parent=parent),
+    )
