@@ -298,6 +298,14 @@ class Protection(StrictModel):
     soft_delete_retention_days: int = Field(30, ge=7, le=90, description="Key Vault and blob soft delete")
 
 
+class AuditSettings(StrictModel):
+    """Account-level audit on AWS; CloudTrail and GuardDuty are always on when AWS is configured."""
+
+    aws_config_recorder_enabled: bool = Field(
+        False, description="off: no AWS Config recorder (it is billed per recorded configuration item)"
+    )
+
+
 class Budgets(StrictModel):
     """Monthly spending limits in US dollars; alerts at 50/80/100% actual and 100% forecast."""
 
@@ -350,6 +358,15 @@ class Identity(StrictModel):
     )
     aws_identity_center_enabled: bool = Field(
         False, description="map Entra ID groups to IAM Identity Center permission sets"
+    )
+    aws_identity_center_instance_arn: str | None = Field(
+        None,
+        pattern=r"^arn:aws:sso:::instance/ssoins-[0-9a-f]{16}$",
+        description="Identity Center instance the permission sets go in; required when aws_identity_center_enabled",
+    )
+    aws_identity_center_group_ids: dict[str, str] = Field(
+        default_factory=dict,
+        description="Identity Store group id per Entra group name (after SCIM sync); groups without one get no assignment",
     )
     access_max_days: int = Field(365, ge=1, le=730, description="longest vendor or partner access window")
 
@@ -406,6 +423,7 @@ class Environment(StrictModel):
         default_factory=list, description="data held; restricted data forces US regions and per-class KMS keys"
     )
     protection: Protection = Protection()
+    audit: AuditSettings = AuditSettings()
     budgets: Budgets = Budgets()
     identity: Identity
     vendors: list[Vendor] = Field(default_factory=list, description="third parties with expiring access")

@@ -141,6 +141,15 @@ def vendor_aws_access_is_complete(env: Environment, ctx: RuleContext) -> Iterato
             )
 
 
+def identity_center_is_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    identity = env.identity
+    if identity.aws_identity_center_enabled and not identity.aws_identity_center_instance_arn:
+        yield Problem(
+            "identity.aws_identity_center_instance_arn", "is required when aws_identity_center_enabled is true",
+            None, "copy the instance ARN from the IAM Identity Center settings page, or disable it",
+        )
+
+
 def partners_need_the_lake(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     if env.partners and not (env.aws and env.data_stores.data_lake.enabled):
         yield Problem(
@@ -226,6 +235,7 @@ RULES: tuple[Rule, ...] = (
     cost_center_is_declared,
     access_has_future_expiry,
     vendor_aws_access_is_complete,
+    identity_center_is_complete,
     partners_need_the_lake,
     nat_needs_public_subnets,
     vpn_is_complete,

@@ -30,6 +30,11 @@ class AwsPlatform:
     bucket_names: dict[str, str] = field(default_factory=dict)
     """Bucket name by role ('lake-raw', 'lake-curated', 'lake-exports', 'access-logs', 'cloudtrail')."""
     region: str = "us-east-1"
+    account_id: str = ""
+    deploy_role_arn: str = ""
+    """The GitHub Actions deploy role ('<prefix>-github-deploy'); CI assumes it by OIDC."""
+    vendor_role_arns: dict[str, str] = field(default_factory=dict)
+    """Vendor name -> cross-account role ARN to hand to the vendor with its ExternalId."""
 
 
 def name_prefix(env: Environment) -> str:
@@ -53,15 +58,41 @@ def exports_classification(env: Environment) -> Classification:
 
 def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     """Every AWS resource of `env`, under one explicit provider pinned to the account and region."""
-    from components.aws.kms import Keys, KeysArgs
+    from components.aws import partner_share
+    from components.aws.analytics import Analytics, AnalyticsArgs
+    from components.aws.audit import Audit, AuditArgs
+    from components.aws.bucket import AccessLogBucketArgs, access_log_bucket
+    from components.aws.budget import Budget, BudgetArgs
+    from components.aws.data_lake import ACCESS_LOGS, DataLake, DataLakeArgs
+    from components.aws.identity import (
+        AwsIdentity,
+        AwsIdentityArgs,
+        DeployRoleArgs,
+        IdentityCenterArgs,
+        VendorRoleArgs,
+    )
+    from components.aws.kms import LOGS_KEY, Keys, KeysArgs
     from components.aws.network import Network, NetworkArgs
+    from components.aws.postgres import Postgres, PostgresArgs
+    from components.aws.redshift import Redshift, RedshiftArgs
 
-    assert env.aws is not None, "define_aws needs the aws section"
+    if env.aws is None:
+        raise ValueError(f"environment {env.name} has no aws section; define_aws needs one")
     prefix = name_prefix(env)
     account, region = env.aws.account_id, env.aws.region
     opts = providers.opts(aws=True)
     protect = env.protection.deletion_protection
+    stores = env.data_stores
+    lake_on = stores.data_lake.enabled
+    config_recorder = env.audit.aws_config_recorder_enabled
 
+    share = None
+    if lake_on:
+        share = partner_share.PartnerShareArgs(
+            bucket_name=f"{prefix}-lake-exports",
+            bucket_classification=exports_classification(env),
+            partners=[partner_share.PartnerGrant.from_partner(p) for p in env.partners],
+        )
     keys = Keys(
         f"{prefix}-kms",
         KeysArgs(
@@ -69,6 +100,8 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             region=region,
             alias_prefix=prefix,
             classifications=key_classifications(env),
+            config_delivery_enabled=config_recorder,
+            external_decrypt=partner_share.key_grants(share) if share else [],
             protect=protect,
         ),
         opts=opts,
@@ -86,14 +119,181 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             flow_logs_retention_days=env.protection.log_retention_days,
         ),
         account_id=account,
-        flow_logs_kms_key_arn=keys.key_arns["logs"],
+        flow_logs_kms_key_arn=keys.key_arns[LOGS_KEY],
         opts=opts,
     )
+
+    bucket_names: dict[str, str] = {}
+    lake = None
+    if lake_on:
+        assert share is not None
+        lake = DataLake(
+            f"{prefix}-lake",
+            DataLakeArgs(
+                name_prefix=prefix,
+                account_id=account,
+                data_classification=env.highest_classification(),
+                exports_classification=exports_classification(env),
+                noncurrent_version_days=stores.data_lake.noncurrent_version_days,
+                retention_days=stores.data_lake.retention_days,
+                access_log_retention_days=env.protection.log_retention_days,
+                protect=protect,
+            ),
+            kms_key_arns=keys.key_arns,
+            extra_statements={"lake-exports": partner_share.bucket_statements(share)},
+            extra_tags={"lake-exports": partner_share.expiry_tags(share)},
+            opts=opts,
+        )
+        bucket_names.update(lake.bucket_names)
+        access_logs = lake.access_logs
+    else:
+        access_logs = access_log_bucket(
+            f"{prefix}-{ACCESS_LOGS}",
+            AccessLogBucketArgs(
+                bucket_name=f"{prefix}-{ACCESS_LOGS}",
+                account_id=account,
+                source_prefix=prefix,
+                retention_days=env.protection.log_retention_days,
+                protect=protect,
+            ),
+            opts=opts,
+        )
+        bucket_names[ACCESS_LOGS] = access_logs.bucket_name
+
+    analytics = None
+    if lake_on and stores.analytics_enabled:
+        analytics_args = AnalyticsArgs(
+            name_prefix=prefix,
+            account_id=account,
+            results_bucket_name=bucket_names["lake-curated"],
+            results_classification=env.highest_classification(),
+        )
+        analytics = Analytics(
+            f"{prefix}-analytics",
+            analytics_args,
+            results_kms_key_arn=keys.key_arns[env.highest_classification().value],
+            opts=opts,
+        )
+    restricted_key = keys.key_arns[key_classifications(env)[-1].value]
+    if stores.redshift.enabled:
+        Redshift(
+            f"{prefix}-redshift",
+            RedshiftArgs(
+                name_prefix=prefix,
+                vpc_cidr=net.aws_vpc_cidr,
+                subnet_count=len(network.private_subnet_ids),
+                base_capacity_rpus=stores.redshift.base_capacity_rpus,
+                classification=env.highest_classification(),
+                protect=protect,
+            ),
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            kms_key_arn=restricted_key,
+            s3_prefix_list_id=network.s3_prefix_list_id,
+            opts=opts,
+        )
+    if stores.postgres.enabled:
+        pg = stores.postgres
+        Postgres(
+            f"{prefix}-postgres",
+            PostgresArgs(
+                identifier=f"{prefix}-postgres",
+                vpc_cidr=net.aws_vpc_cidr,
+                instance_class=pg.instance_class,
+                allocated_storage_gb=pg.allocated_storage_gb,
+                engine_version=pg.engine_version,
+                multi_az=pg.multi_az,
+                backup_retention_days=env.protection.backup_retention_days,
+                deletion_protection=env.protection.deletion_protection,
+                final_snapshot_enabled=env.protection.deletion_protection,
+                classification=env.highest_classification(),
+                protect=protect,
+            ),
+            vpc_id=network.vpc_id,
+            subnet_ids=network.private_subnet_ids,
+            kms_key_arn=restricted_key,
+            opts=opts,
+        )
+
+    audit = Audit(
+        f"{prefix}-audit",
+        AuditArgs(
+            name_prefix=prefix,
+            account_id=account,
+            region=region,
+            retention_days=max(env.protection.log_retention_days, 365),
+            config_recorder_enabled=config_recorder,
+            protect=protect,
+        ),
+        kms_key_arn=keys.key_arns[LOGS_KEY],
+        access_log_bucket=access_logs.bucket.id,
+        opts=opts,
+    )
+    bucket_names["cloudtrail"] = audit.bucket_name
+
+    identity = env.identity
+    center = None
+    if identity.aws_identity_center_enabled:
+        center = IdentityCenterArgs(
+            instance_arn=identity.aws_identity_center_instance_arn,
+            group_ids=identity.aws_identity_center_group_ids,
+        )
+    readable = {role: name for role, name in bucket_names.items() if role.startswith("lake-")}
+    aws_identity = AwsIdentity(
+        f"{prefix}-identity",
+        AwsIdentityArgs(
+            deploy=DeployRoleArgs(
+                account_id=account,
+                region=region,
+                name_prefix=prefix,
+                github_repository=identity.github_repository,
+                environment=env.name,
+                glue_database=analytics_args.database_name if analytics else None,
+                redshift_enabled=stores.redshift.enabled,
+                postgres_enabled=stores.postgres.enabled,
+                config_recorder_enabled=config_recorder,
+                identity_center_enabled=center is not None,
+            ),
+            vendors=[
+                VendorRoleArgs(
+                    name=v.name,
+                    account_id=v.aws_account_id,
+                    external_id=v.aws_external_id,
+                    expires=v.expires,
+                    read_resources=v.aws_read_resources,
+                )
+                for v in env.vendors
+                if v.aws_account_id and v.aws_external_id
+            ],
+            readable_buckets=readable,
+            identity_center=center,
+            analytics_workgroup=f"{prefix}-analytics" if analytics else None,
+            data_read_buckets=[n for r, n in readable.items() if r in ("lake-curated", "lake-exports")],
+        ),
+        opts=opts,
+    )
+
+    if env.budgets.aws_monthly_usd is not None:
+        owners = [c.email for c in env.organization.owners]
+        Budget(
+            f"{prefix}-budget",
+            BudgetArgs(
+                name=f"{prefix}-monthly",
+                monthly_usd=env.budgets.aws_monthly_usd,
+                recipients=[*owners, *env.budgets.notify],
+            ),
+            opts=opts,
+        )
+
     return AwsPlatform(
         vpc_id=network.vpc_id,
         vpc_cidr=network.vpc_cidr,
         private_subnet_ids=network.private_subnet_ids,
         private_route_table_ids=network.private_route_table_ids,
         kms_key_arns=keys.key_arns,
+        bucket_names=bucket_names,
         region=region,
+        account_id=account,
+        deploy_role_arn=aws_identity.deploy_role_arn,
+        vendor_role_arns=aws_identity.vendor_role_arns,
     )

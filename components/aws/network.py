@@ -103,6 +103,8 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: list[pulumi.Output[str]]
     public_subnet_ids: list[pulumi.Output[str]]
     private_route_table_ids: list[pulumi.Output[str]]
+    s3_prefix_list_id: pulumi.Output[str]
+    """The S3 gateway endpoint's prefix list, for security group egress rules."""
 
     def __init__(
         self,
@@ -291,7 +293,7 @@ class Network(pulumi.ComponentResource):
 
     def _create_endpoints(self, args: NetworkArgs) -> None:
         aws, name = self._aws, self._name
-        aws.ec2.VpcEndpoint(
+        self.s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3-endpoint",
             vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{args.region}.s3",
@@ -300,6 +302,7 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{name}-s3"},
             opts=self._opts(),
         )
+        self.s3_prefix_list_id = self.s3_endpoint.prefix_list_id
         if not args.interface_endpoints:
             return
         group = aws.ec2.SecurityGroup(

@@ -1,0 +1,228 @@
+"""One S3 bucket with every protection as its own pulumi-aws v7 resource.
+
+pulumi-aws v7 splits S3: the bucket carries none of its settings. `SecureBucket` always
+creates, next to the bucket: ownership controls (ACLs off), a public access block with all
+four flags, default encryption, versioning, lifecycle rules, access logging (unless it is
+the log target itself) and ONE bucket policy, because S3 allows one policy per bucket:
+the TLS-only deny plus any statements the caller adds are composed into that document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import pulumi
+from pydantic import Field, field_validator, model_validator
+
+from components.aws.documents import Statement, bucket_arn, check_bucket_name, dumps, tls_only_statement
+from components.tagging import classified
+from stacks.model import AwsAccountId, Classification, StrictModel
+
+
+class SecureBucketArgs(StrictModel):
+    """A private, encrypted, versioned, logged bucket; loosening any of that is not offered."""
+
+    bucket_name: str = Field(description="globally unique name: lower case, 3-63 characters")
+    classification: Classification = Field(description="tags the bucket; the caller picks the matching key")
+    encryption: Literal["aws:kms", "AES256"] = Field(
+        "aws:kms", description="aws:kms needs kms_key_arn; AES256 (SSE-S3) only for access-log targets"
+    )
+    noncurrent_version_days: int = Field(30, ge=1, description="old object versions are deleted after this")
+    expiration_days: int | None = Field(None, ge=1, description="current objects never expire when omitted")
+    access_logging_enabled: bool = Field(
+        True, description="off only for the access-log bucket itself (logging to itself would loop)"
+    )
+    extra_tags: dict[str, str] = Field(default_factory=dict, description="added to the bucket's tags")
+    protect: bool = Field(True, description="the bucket cannot be deleted by Pulumi while true")
+
+    @field_validator("bucket_name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return check_bucket_name(value)
+
+    @model_validator(mode="after")
+    def _restricted_needs_kms(self) -> SecureBucketArgs:
+        if self.encryption == "AES256" and self.classification is Classification.restricted:
+            raise ValueError(
+                f"bucket {self.bucket_name} holds restricted data and must use encryption aws:kms, got AES256"
+            )
+        return self
+
+    @property
+    def arn(self) -> str:
+        return bucket_arn(self.bucket_name)
+
+
+class SecureBucket(pulumi.ComponentResource):
+    """A bucket plus its ownership, public access block, encryption, versioning, lifecycle, logging and policy."""
+
+    bucket_name: str
+    arn: str
+
+    def __init__(
+        self,
+        name: str,
+        args: SecureBucketArgs,
+        *,
+        kms_key_arn: pulumi.Input[str] | None = None,
+        access_log_bucket: pulumi.Input[str] | None = None,
+        policy_statements: Sequence[Statement] = (),
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("civic:aws:SecureBucket", name, None, opts)
+        import pulumi_aws as aws
+
+        if args.encryption == "aws:kms" and kms_key_arn is None:
+            raise ValueError(f"bucket {args.bucket_name} uses aws:kms and needs kms_key_arn; pass the classification's key")
+        if args.access_logging_enabled and access_log_bucket is None:
+            raise ValueError(
+                f"bucket {args.bucket_name} needs access_log_bucket for access logging; "
+                "pass the access-log bucket, or set access_logging_enabled: false for the log bucket itself"
+            )
+        self.bucket_name, self.arn = args.bucket_name, args.arn
+        child = pulumi.ResourceOptions(parent=self)
+        self.bucket = aws.s3.Bucket(
+            f"{name}-bucket",
+            bucket=args.bucket_name,
+            force_destroy=False,
+            object_lock_enabled=False,
+            tags={**classified(args.classification), **args.extra_tags},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        bucket_id = self.bucket.id
+        ownership = aws.s3.BucketOwnershipControls(
+            f"{name}-ownership",
+            bucket=bucket_id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=child,
+        )
+        self.public_access_block = aws.s3.BucketPublicAccessBlock(
+            f"{name}-public-access-block",
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=child,
+        )
+        by_default = aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+            sse_algorithm=args.encryption,
+            kms_master_key_id=kms_key_arn if args.encryption == "aws:kms" else None,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{name}-encryption",
+            bucket=bucket_id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=by_default,
+                    # Bucket keys cut KMS calls; the encryption context becomes the bucket ARN.
+                    bucket_key_enabled=args.encryption == "aws:kms",
+                )
+            ],
+            opts=child,
+        )
+        versioning = aws.s3.BucketVersioning(
+            f"{name}-versioning",
+            bucket=bucket_id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=child,
+        )
+        self._create_lifecycle(name, args, bucket_id, versioning)
+        if args.access_logging_enabled:
+            aws.s3.BucketLogging(
+                f"{name}-logging",
+                bucket=bucket_id,
+                target_bucket=access_log_bucket,
+                target_prefix=f"{args.bucket_name}/",
+                opts=child,
+            )
+        self.policy = aws.s3.BucketPolicy(
+            f"{name}-policy",
+            bucket=bucket_id,
+            policy=dumps([tls_only_statement(args.bucket_name), *policy_statements]),
+            # PutBucketPolicy races with the public access block and ownership controls otherwise.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.public_access_block, ownership]),
+        )
+        self.register_outputs(
+            {"name": name, "resource_id": self.bucket.id, "bucket_name": args.bucket_name, "arn": args.arn}
+        )
+
+    def _create_lifecycle(self, name: str, args: SecureBucketArgs, bucket_id, versioning) -> None:
+        import pulumi_aws as aws
+
+        rules = [
+            aws.s3.BucketLifecycleConfigurationRuleArgs(
+                id="noncurrent-versions",
+                status="Enabled",
+                filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                    noncurrent_days=args.noncurrent_version_days
+                ),
+                abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                    days_after_initiation=7
+                ),
+            )
+        ]
+        if args.expiration_days is not None:
+            rules.append(
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="retention",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expiration_days),
+                )
+            )
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=bucket_id,
+            rules=rules,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+        )
+
+
+def access_log_target_statements(bucket_name: str, account_id: str, source_prefix: str) -> list[Statement]:
+    """Let S3 server access logging write into `bucket_name` for this account's `<prefix>-*` buckets only."""
+    return [
+        {
+            "Sid": "S3ServerAccessLogsDelivery",
+            "Effect": "Allow",
+            "Principal": {"Service": "logging.s3.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn(bucket_name)}/*",
+            "Condition": {
+                "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{source_prefix}-*"},
+                "StringEquals": {"aws:SourceAccount": account_id},
+            },
+        }
+    ]
+
+
+class AccessLogBucketArgs(StrictModel):
+    """The target of S3 server access logging for every bucket named `<source_prefix>-*`."""
+
+    bucket_name: str
+    account_id: AwsAccountId
+    source_prefix: str = Field(description="only buckets whose names start with '<source_prefix>-' may log here")
+    retention_days: int = Field(365, ge=1, description="log objects are deleted after this many days")
+    noncurrent_version_days: int = Field(30, ge=1)
+    protect: bool = True
+
+
+def access_log_bucket(name: str, args: AccessLogBucketArgs, opts: pulumi.ResourceOptions | None = None) -> SecureBucket:
+    """The access-log bucket: SSE-S3 (AES256), because S3 log delivery cannot use a customer KMS key
+    without granting the logging service that key; it logs nowhere itself (that would loop)."""
+    return SecureBucket(
+        name,
+        SecureBucketArgs(
+            bucket_name=args.bucket_name,
+            classification=Classification.internal,
+            encryption="AES256",
+            noncurrent_version_days=args.noncurrent_version_days,
+            expiration_days=args.retention_days,
+            access_logging_enabled=False,
+            protect=args.protect,
+        ),
+        policy_statements=access_log_target_statements(args.bucket_name, args.account_id, args.source_prefix),
+        opts=opts,
+    )
