@@ -476,7 +476,8 @@ class HubSpokeNetwork(pulumi.ComponentResource):
             principal_type="ServicePrincipal",
             role_definition_id=account.id.apply(_role_definition(STORAGE_BLOB_DATA_CONTRIBUTOR)),
             scope=account.id,
-            opts=pulumi.ResourceOptions(parent=self),
+            # explicit, so the edge survives offline plans where principal_id is not known
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[identity]),
         )
 
         if args.network_watcher is None:

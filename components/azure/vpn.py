@@ -79,11 +79,13 @@ class SiteToSiteVpn(pulumi.ComponentResource):
 
         public_ip, gateway = self._create_azure_gateway(gateway_subnet_id)
         customer_gateway, vpn_gateway, connection = self._create_aws_side(
-            public_ip.ip_address, vpc_id, shared_key, private_route_table_ids
+            public_ip, vpc_id, shared_key, private_route_table_ids
         )
         tunnel_addresses = {1: connection.tunnel1_address, 2: connection.tunnel2_address}
         self.connections = [
-            self._create_azure_connection(tunnel, tunnel_addresses[tunnel], gateway, shared_key)
+            self._create_azure_connection(
+                tunnel, tunnel_addresses[tunnel], gateway, shared_key, aws_connection=connection
+            )
             for tunnel in TUNNELS
         ]
 
@@ -144,7 +146,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
 
     def _create_aws_side(
         self,
-        azure_ip: pulumi.Input[str],
+        public_ip,
         vpc_id: pulumi.Input[str],
         shared_key: pulumi.Output[str],
         route_table_ids: Sequence[pulumi.Input[str]],
@@ -157,9 +159,10 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             f"{self._name}-customer-gateway",
             type="ipsec.1",
             bgp_asn=str(args.customer_gateway_asn),
-            ip_address=azure_ip,
+            ip_address=public_ip.ip_address,
             tags={"Name": f"{label}-azure-hub"},
-            opts=pulumi.ResourceOptions(parent=self),
+            # explicit: the address is only known once Azure has allocated it
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[public_ip]),
         )
         vpn_gateway = aws.ec2.VpnGateway(
             f"{self._name}-vpn-gateway",
@@ -209,7 +212,7 @@ class SiteToSiteVpn(pulumi.ComponentResource):
         return customer_gateway, vpn_gateway, connection
 
     def _create_azure_connection(
-        self, tunnel: int, aws_address: pulumi.Input[str], gateway, shared_key
+        self, tunnel: int, aws_address: pulumi.Input[str], gateway, shared_key, *, aws_connection
     ):
         import pulumi_azure_native as azure_native
 
@@ -223,7 +226,8 @@ class SiteToSiteVpn(pulumi.ComponentResource):
             local_network_address_space=azure_native.network.AddressSpaceArgs(
                 address_prefixes=[args.aws_vpc_cidr]
             ),
-            opts=pulumi.ResourceOptions(parent=self),
+            # explicit: the tunnel address is only known once AWS has created the connection
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[aws_connection]),
         )
         return azure_native.network.VirtualNetworkGatewayConnection(
             f"{self._name}-aws-tunnel{tunnel}-connection",
