@@ -114,9 +114,8 @@ def define_azure(env: Environment, providers, aws_platform=None) -> AzurePlatfor
         spoke_vnet_names=network.spoke_vnet_names,
         spoke_vnet_ids=network.spoke_vnet_ids,
         # A spoke can only use the hub's gateway once the gateway exists.
-        opts=pulumi.ResourceOptions.merge(
-            azure_opts, pulumi.ResourceOptions(depends_on=[vpn.gateway] if vpn else None)
-        ),
+        gateway=vpn.gateway if vpn else None,
+        opts=azure_opts,
     )
 
     web_apps = None

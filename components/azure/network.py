@@ -577,9 +577,17 @@ class HubSpokePeerings(pulumi.ComponentResource):
         hub_vnet_id: pulumi.Input[str],
         spoke_vnet_names: Mapping[str, pulumi.Input[str]],
         spoke_vnet_ids: Mapping[str, pulumi.Input[str]],
+        gateway: pulumi.Resource | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("civic:azure:HubSpokePeerings", name, None, opts)
+        if args.gateway_transit_enabled and gateway is None:
+            raise ValueError(
+                "gateway_transit_enabled needs the hub's VPN gateway: pass gateway=<the gateway "
+                "resource> so spokes peer only once it exists, or set gateway_transit_enabled=False"
+            )
+        # Children do not inherit a component's depends_on, so each peering waits itself.
+        after = [gateway] if gateway is not None else []
         import pulumi_azure_native as azure_native
 
         transit = args.gateway_transit_enabled
@@ -597,7 +605,7 @@ class HubSpokePeerings(pulumi.ComponentResource):
                 allow_forwarded_traffic=True,
                 allow_gateway_transit=transit,
                 use_remote_gateways=False,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=after),
             )
             from_spoke = azure_native.network.VirtualNetworkPeering(
                 f"{name}-{spoke}-to-hub",
@@ -609,7 +617,7 @@ class HubSpokePeerings(pulumi.ComponentResource):
                 allow_forwarded_traffic=True,
                 allow_gateway_transit=False,
                 use_remote_gateways=transit,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[to_spoke]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[to_spoke, *after]),
             )
             ids[f"hub-to-{spoke}"] = to_spoke.id
             ids[f"{spoke}-to-hub"] = from_spoke.id

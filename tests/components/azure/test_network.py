@@ -332,8 +332,17 @@ def test_without_flow_logs_there_is_no_storage_account():
 # --- peerings -------------------------------------------------------------------------
 
 
-def _peerings(transit: bool) -> dict[str, dict]:
+def _peerings(transit: bool, *, with_gateway: bool | None = None) -> Capture:
+    with_gateway = transit if with_gateway is None else with_gateway
+
     def program() -> None:
+        import pulumi_azure_native as azure_native
+
+        gateway = None
+        if with_gateway:
+            gateway = azure_native.network.VirtualNetworkGateway(
+                "gateway", resource_group_name="rg"
+            )
         HubSpokePeerings(
             "peerings",
             HubSpokePeeringsArgs(gateway_transit_enabled=transit),
@@ -342,14 +351,18 @@ def _peerings(transit: bool) -> dict[str, dict]:
             hub_vnet_id="/vnets/hub",
             spoke_vnet_names={"apps": "vnet-apps", "ai": "vnet-ai"},
             spoke_vnet_ids={"apps": "/vnets/apps", "ai": "/vnets/ai"},
+            gateway=gateway,
         )
 
-    capture = capture_program(program, project="t", stack="dev", config={})
+    return capture_program(program, project="t", stack="dev", config={})
+
+
+def _peering_inputs(capture: Capture) -> dict[str, dict]:
     return {r.inputs["virtualNetworkPeeringName"]: r.inputs for r in capture.of_type(PEERING)}
 
 
 def test_every_spoke_is_peered_both_ways():
-    peerings = _peerings(transit=False)
+    peerings = _peering_inputs(_peerings(transit=False))
     assert set(peerings) == {"hub-to-apps", "apps-to-hub", "hub-to-ai", "ai-to-hub"}
     assert peerings["hub-to-apps"]["remoteVirtualNetwork"] == {"id": "/vnets/apps"}
     assert peerings["apps-to-hub"]["virtualNetworkName"] == "vnet-apps"
@@ -359,7 +372,23 @@ def test_every_spoke_is_peered_both_ways():
 
 
 def test_spokes_use_the_hub_gateway_when_transit_is_enabled():
-    peerings = _peerings(transit=True)
+    peerings = _peering_inputs(_peerings(transit=True))
     assert peerings["hub-to-ai"]["allowGatewayTransit"] is True
     assert peerings["ai-to-hub"]["useRemoteGateways"] is True
     assert peerings["hub-to-ai"]["useRemoteGateways"] is False
+
+
+def test_every_peering_waits_for_the_gateway():
+    """A component's depends_on does not reach its children; each peering must wait itself."""
+    capture = _peerings(transit=True)
+    (gateway,) = capture.of_type("azure-native:network:VirtualNetworkGateway")
+    peerings = capture.of_type(PEERING)
+    assert len(peerings) == 4
+    assert all(gateway.urn in p.dependencies for p in peerings)
+
+
+def test_transit_without_the_gateway_is_rejected():
+    from cli.capture import ProgramError
+
+    with pytest.raises(ProgramError, match="gateway_transit_enabled needs the hub's VPN gateway"):
+        _peerings(transit=True, with_gateway=False)
