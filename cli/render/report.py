@@ -160,7 +160,8 @@ def plan_summary(document: Mapping[str, Any]) -> dict[str, Any]:
     )
     clouds: Counter[str] = Counter()
     for type_, count in by_type.items():
-        clouds[_cloud(type_)] += int(count)
+        if not type_.startswith("pulumi:providers:"):
+            clouds[_cloud(type_)] += int(count)
     return {
         "total": total,
         "components": components,
@@ -275,12 +276,12 @@ def _plan_section(item: Input, limit: int) -> list[str]:
         f"**{s['total']}** resources in **{s['components']}** components ({clouds}); **{s['protected']}** protected.", "",
     ]
     if s["by_type"] and limit:
-        lines += ["| type | count |", "|---|---:|"]
+        lines += ["<details><summary>resources by type</summary>", "", "| type | count |", "|---|---:|"]
         ranked = sorted(s["by_type"].items(), key=lambda kv: (-int(kv[1]), kv[0]))
         lines += [f"| `{_cell(t)}` | {n} |" for t, n in ranked[:limit]]
         if len(ranked) > limit:
             lines.append(f"| … {len(ranked) - limit} more types | |")
-        lines.append("")
+        lines += ["", "</details>", ""]
     return lines
 
 
@@ -448,7 +449,9 @@ def drift_items(document: Any) -> list[dict[str, str]]:
 
     walk(document, "")
     order = {s: i for i, s in enumerate(DRIFT_SEVERITIES)}
-    return sorted(items, key=lambda i: (order[i["severity"]], i["resource"], i["property"]))
+    # The same drift may be listed twice (e.g. per resource and per severity): count it once.
+    unique = {tuple(sorted(i.items())): i for i in items}.values()
+    return sorted(unique, key=lambda i: (order[i["severity"]], i["resource"], i["property"], i["detail"]))
 
 
 def drift_summary(inputs: DriftInputs) -> dict[str, Any]:
