@@ -183,6 +183,9 @@ def define_azure(env: Environment, providers, aws_platform=None) -> AzurePlatfor
     # --- identity and Microsoft 365 (components/azure/identity.py, security.py, monitoring.py, budget.py) ---
     # Use `platform.<field>` (resource_group_name, resource_group_id, location, workspace_id,
     # private_endpoint_subnet_id, private_dns_zone_ids) and `azure_opts` for each component.
+    from components.azure.m365 import define_identity_and_m365
+
+    define_identity_and_m365(env, platform, azure_opts)
 
     return platform
 
