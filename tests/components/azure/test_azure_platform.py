@@ -151,6 +151,10 @@ STATEFUL = (
     "azure-native:operationalinsights:Workspace",
     "azure-native:cognitiveservices:Account",
     "azure-native:storage:StorageAccount",
+    # identity and M365 (components/azure/m365.py): vault, exports containers, WORM policy
+    "azure-native:keyvault:Vault",
+    "azure-native:storage:BlobContainer",
+    "azure-native:storage:BlobContainerImmutabilityPolicy",
 )
 
 
@@ -168,9 +172,21 @@ def test_dev_stateful_resources_are_not_protected(dev):
     assert not any(r.protect for r in stateful)
 
 
-def test_only_stateful_resources_are_protected_in_prod(prod):
-    protected = {r.type for r in prod.resources if r.protect}
-    assert protected <= set(STATEFUL)
+OWN_COMPONENTS = (
+    "civic:azure:Core",
+    "civic:azure:HubSpokeNetwork",
+    "civic:azure:HubSpokePeerings",
+    "civic:azure:SiteToSiteVpn",
+    "civic:azure:WebApps",
+    "civic:azure:OpenAI",
+)
+
+
+def test_only_stateful_resources_of_these_components_are_protected_in_prod(prod):
+    """Protection inherits to children; deployments, endpoints and settings must stay removable."""
+    ours = [r for r in prod.resources if r.urn.split("::")[2].startswith(OWN_COMPONENTS)]
+    assert ours
+    assert {r.type for r in ours if r.protect} <= set(STATEFUL)
 
 
 # --- wiring ---------------------------------------------------------------------------
@@ -234,7 +250,7 @@ def test_prod_web_apps_are_private_and_integrated_into_the_apps_spoke(prod):
 def test_private_endpoints_go_into_the_hub_private_endpoint_subnet(prod):
     subnets = {r.urn: r.inputs for r in prod.of_type("azure-native:network:Subnet")}
     endpoints = prod.of_type("azure-native:network:PrivateEndpoint")
-    assert len(endpoints) == 3  # two apps and the OpenAI account
+    assert len(endpoints) == 5  # two apps, the OpenAI account, the Key Vault, the exports account
     for endpoint in endpoints:
         (subnet_urn,) = endpoint.property_dependencies["subnet"]
         assert subnets[subnet_urn]["subnetName"] == "snet-private-endpoints"
