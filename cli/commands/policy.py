@@ -1,0 +1,100 @@
+"""`infra policy check` and `infra policy list`: the policy set, offline."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.errors import UsageError
+
+policy_app = typer.Typer(
+    name="policy",
+    help="Check plans, programs and deployed state against the organisation's policies, offline.",
+    no_args_is_help=True,
+)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(policy_app, name="policy")
+
+
+@policy_app.command("check")
+def check(
+    ctx: typer.Context,
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Check the offline plan of this environment; with --state, use its context and exemptions.")] = None,
+    program: Annotated[Path | None, typer.Option("--program", help="Check any Pulumi Python program in this directory (its Pulumi.yaml and stack config), run under mocks.")] = None,
+    stack: Annotated[str | None, typer.Option("--stack", help="With --program: the stack whose Pulumi.<stack>.yaml config to use; needed when there are several.")] = None,
+    state: Annotated[Path | None, typer.Option("--state", help="Check a `pulumi stack export` file: the deployed state, without running any program.")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, markdown (for a PR) or sarif (for GitHub code scanning).")] = ReportFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+) -> None:
+    """Evaluate every policy offline. Exit 0 when no unexempted mandatory violation exists, 5 otherwise.
+
+    Exactly one of --env, --program or --state. Advisory findings never fail the check;
+    exempted findings are listed and marked. Needs no Pulumi CLI and no credentials.
+    """
+    from cli import policycheck
+    from cli.output import emit
+    from cli.render import policy as render
+
+    sources = [x for x in (program, state) if x is not None]
+    if len(sources) > 1 or (program is not None and env is not None) or (not sources and env is None):
+        raise UsageError("pass exactly one of --env ENV, --program DIR or --state FILE (--env may accompany --state)")
+    if stack is not None and program is None:
+        raise UsageError("--stack only applies with --program DIR")
+    if program is not None:
+        report = policycheck.check_program(program, stack)
+    else:
+        from cli.context import load, project_of
+
+        environment = None
+        if env is not None:
+            environment = load(project_of(ctx), env)
+        if state is not None:
+            report = policycheck.check_state(state, environment)
+        else:
+            report = policycheck.check_environment(project_of(ctx), environment)
+    text = {
+        ReportFormat.table: render.render_table,
+        ReportFormat.json: render.render_json,
+        ReportFormat.markdown: render.render_markdown,
+        ReportFormat.sarif: render.render_sarif,
+    }[format](report)
+    emit(text, output)
+    if report.blocking:
+        raise policycheck.blocking_error(report)
+
+
+@policy_app.command("list")
+def list_(
+    format: Annotated[ListFormat, typer.Option("--format", "-f", help="table, json or markdown.")] = ListFormat.table,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """List every policy: name, description, severity, enforcement, remediation and control references."""
+    from cli.output import emit
+    from cli.render import policy as render
+    from policies.catalog import all_policies
+
+    policies = all_policies()
+    text = {
+        ListFormat.table: render.render_policy_list_table,
+        ListFormat.json: render.render_policy_list_json,
+        ListFormat.markdown: render.render_policy_list_markdown,
+    }[format](policies)
+    emit(text, output)

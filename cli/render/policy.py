@@ -1,0 +1,178 @@
+"""Render a policy report (table, JSON, Markdown, SARIF 2.1.0) and the policy list."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+from typing import Any
+
+from cli import __version__
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+_SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
+
+
+def _sorted(findings: Any) -> list[Any]:
+    return sorted(findings, key=lambda f: (f.exempted, f.enforcement != "mandatory",
+                                           _SEVERITY_ORDER.get(f.severity, 9), f.policy, f.urn, f.message))
+
+
+def _console(buf: StringIO, width: int) -> Any:
+    from rich.console import Console
+
+    return Console(file=buf, width=width, force_terminal=False, color_system=None)
+
+
+def render_table(report: Any, width: int = 140) -> str:
+    """Findings as a terminal table, then one summary line."""
+    from rich.table import Table
+
+    s = report.summary()
+    buf = StringIO()
+    console = _console(buf, width)
+    if report.findings:
+        table = Table(title=f"policy findings: {report.environment} ({report.source})", show_lines=False)
+        for col in ("severity", "enforcement", "policy", "resource", "message"):
+            table.add_column(col, overflow="fold")
+        for f in _sorted(report.findings):
+            enforcement = f"{f.enforcement} (exempted)" if f.exempted else f.enforcement
+            table.add_row(f.severity, enforcement, f.policy, f.name, f.message)
+        console.print(table)
+    verdict = "BLOCKED" if s["blocking"] else "passed"
+    console.print(
+        f"{verdict}: {s['mandatory']} mandatory, {s['advisory']} advisory, {s['exempted']} exempted finding(s); "
+        f"{s['policies_evaluated']} policies over {s['resources']} resources of {report.environment}"
+    )
+    return buf.getvalue()
+
+
+def render_json(report: Any) -> str:
+    return json.dumps(report.to_json(), indent=2) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: Any) -> str:
+    """A pull-request section: verdict, counts, then the findings table."""
+    s = report.summary()
+    icon = ":x:" if s["blocking"] else ":white_check_mark:"
+    lines = [
+        f"### Policy check: `{report.environment}` {icon}",
+        "",
+        f"**{s['mandatory']}** mandatory, **{s['advisory']}** advisory and **{s['exempted']}** exempted finding(s) "
+        f"from {s['policies_evaluated']} policies over {s['resources']} resources.",
+        "",
+    ]
+    if report.findings:
+        lines += ["| severity | enforcement | policy | resource | message |", "|---|---|---|---|---|"]
+        for f in _sorted(report.findings):
+            enforcement = f"{f.enforcement} (exempted)" if f.exempted else f.enforcement
+            lines.append(f"| {f.severity} | {enforcement} | `{f.policy}` | `{_md(f.name)}` | {_md(f.message)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _level(finding: Any) -> str:
+    if finding.exempted:
+        return "note"
+    return "error" if finding.enforcement == "mandatory" else "warning"
+
+
+def render_sarif(report: Any) -> str:
+    """SARIF 2.1.0 for GitHub code scanning: one rule per policy, one result per finding."""
+    evaluation = report.evaluation
+    policies = list(evaluation.policies)
+    index = {p.name: i for i, p in enumerate(policies)}
+    rules = [
+        {
+            "id": p.name,
+            "name": "".join(w.capitalize() for w in p.name.split("-")),
+            "shortDescription": {"text": p.description},
+            "fullDescription": {"text": p.description},
+            "help": {"text": p.remediation, "markdown": p.remediation},
+            "defaultConfiguration": {
+                "level": "error" if evaluation.enforcement[p.name].value == "mandatory" else "warning",
+                "enabled": evaluation.enforcement[p.name].value != "disabled",
+            },
+            "properties": {
+                "tags": ["security", p.group, *p.controls],
+                "severity": p.severity.value,
+                "security-severity": _SECURITY_SEVERITY[p.severity.value],
+                "controls": list(p.controls),
+            },
+        }
+        for p in policies
+    ]
+    uri = report.location or "Pulumi.yaml"
+    results = []
+    for f in _sorted(report.findings):
+        result: dict[str, Any] = {
+            "ruleId": f.policy,
+            "ruleIndex": index[f.policy],
+            "level": _level(f),
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+                    "logicalLocations": [{"fullyQualifiedName": f.urn, "name": f.name, "kind": "resource"}],
+                }
+            ],
+            "partialFingerprints": {"policyResource/v1": f"{f.policy}:{f.urn}"},
+            "properties": {"enforcement": f.enforcement, "severity": f.severity, "type": f.type,
+                           "environment": report.environment},
+        }
+        if f.exempted:
+            result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                       "justification": f.justification or "exempted"}]
+        results.append(result)
+    document = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "civic-infra-policy",
+                        "version": __version__,
+                        "informationUri": "https://www.pulumi.com/docs/iac/using-pulumi/crossguard/",
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": f"policy/{report.environment}/"},
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+# --- the policy list -----------------------------------------------------------------------
+
+
+def render_policy_list_table(policies: Any, width: int = 160) -> str:
+    from rich.table import Table
+
+    table = Table(title=f"{len(policies)} policies", show_lines=False)
+    for col in ("name", "severity", "enforcement", "kind", "controls", "description"):
+        table.add_column(col, overflow="fold")
+    for p in policies:
+        enforcement = p.enforcement.value + (" (locked)" if p.data_protection or p.locked else "")
+        table.add_row(p.name, p.severity.value, enforcement, p.kind, ", ".join(p.controls) or "-", p.description)
+    buf = StringIO()
+    _console(buf, width).print(table)
+    return buf.getvalue()
+
+
+def render_policy_list_json(policies: Any) -> str:
+    return json.dumps({"policies": [p.describe() for p in policies]}, indent=2) + "\n"
+
+
+def render_policy_list_markdown(policies: Any) -> str:
+    lines = ["| policy | severity | enforcement | description | remediation | controls |", "|---|---|---|---|---|---|"]
+    for p in policies:
+        lines.append(f"| `{p.name}` | {p.severity.value} | {p.enforcement.value} | {_md(p.description)} | "
+                     f"{_md(p.remediation)} | {', '.join(p.controls) or '-'} |")
+    return "\n".join(lines) + "\n"

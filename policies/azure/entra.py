@@ -1,0 +1,174 @@
+"""Entra ID (pulumi-azuread): conditional access, app-registration secrets, CI federation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+from policies.context import Context
+from policies.core import (
+    ResourceView,
+    Severity,
+    StackView,
+    Verdict,
+    compliant,
+    contains_unknown,
+    is_unknown,
+    not_applicable,
+    resource_policy,
+    stack_policy,
+    unknown_until_apply,
+    violation,
+)
+from policies.helpers import as_list, parse_date, resources_in_use, show
+
+CA_POLICY = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+APP_PASSWORD = "azuread:index/applicationPassword:ApplicationPassword"
+SP_PASSWORD = "azuread:index/servicePrincipalPassword:ServicePrincipalPassword"
+FEDERATED = "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"
+FLEXIBLE_FEDERATED = (
+    "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential"
+)
+MAX_PASSWORD_DAYS = 366
+"""One year, leap day included."""
+_LEGACY_CLIENTS = {"exchangeactivesync", "other"}
+
+
+def _lower(values: object) -> set[str]:
+    return {str(v).lower() for v in as_list(values)}
+
+
+def _targets_everyone(p: ResourceView) -> bool:
+    return "all" in _lower(p.get("conditions", "users", "includedUsers")) and "all" in _lower(
+        p.get("conditions", "applications", "includedApplications")
+    )
+
+
+def _enabled(p: ResourceView) -> bool:
+    return str(p.get("state") or "").lower() == "enabled"
+
+
+def _requires_mfa(p: ResourceView) -> bool:
+    strength = p.get("grantControls", "authenticationStrengthPolicyId")
+    return "mfa" in _lower(p.get("grantControls", "builtInControls")) or (isinstance(strength, str) and bool(strength))
+
+
+def _blocks_legacy(p: ResourceView) -> bool:
+    clients = _lower(p.get("conditions", "clientAppTypes"))
+    return "block" in _lower(p.get("grantControls", "builtInControls")) and (
+        "all" in clients or clients >= _LEGACY_CLIENTS
+    )
+
+
+def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> Iterator[Verdict]:
+    if "azure" not in resources_in_use(stack, ctx.clouds):
+        yield not_applicable("this environment does not use Azure or Entra ID")
+        return
+    policies = stack.of_type(CA_POLICY)
+    matching = [p for p in policies if _enabled(p) and _targets_everyone(p) and wanted(p)]
+    if matching:
+        for p in matching:
+            yield compliant(subject=p)
+        return
+    if any(contains_unknown(p.props.get(k)) for p in policies for k in ("state", "conditions", "grantControls")):
+        yield unknown_until_apply(f"the conditional access policy that should {what}")
+        return
+    near = [p for p in policies if _targets_everyone(p) and wanted(p)]
+    if near:
+        p = near[0]
+        yield violation(
+            f"conditional access policy {p.get('displayName') or p.name}: state is {show(p.get('state'))}; "
+            f"set it to 'enabled' so that it {what}",
+            p,
+        )
+    else:
+        yield violation(f"no enabled conditional access policy for all users and all applications {what}; {fix}")
+
+
+@stack_policy(
+    name="entra-mfa-for-all-users",
+    description="Require multi-factor authentication for all users with an enabled conditional access policy",
+    severity=Severity.critical,
+    remediation="The identity component's MFA policy: included_users=['All'], included_applications=['All'], "
+    "built_in_controls=['mfa'], state='enabled'; exclude only identity.break_glass_object_ids.",
+    controls=["CIS Azure 2.0 1.2.4"],
+)
+def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    yield from _ca_check(stack, ctx, _requires_mfa, "requires MFA",
+                         "add one with grant control 'mfa' and state 'enabled'")
+
+
+@stack_policy(
+    name="entra-block-legacy-authentication",
+    description="Block legacy authentication protocols for all users with an enabled conditional access policy",
+    severity=Severity.high,
+    remediation="The identity component's legacy-auth policy: client_app_types=['exchangeActiveSync', 'other'], "
+    "built_in_controls=['block'], included_users=['All'], state='enabled'.",
+)
+def block_legacy(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    yield from _ca_check(stack, ctx, _blocks_legacy, "blocks legacy authentication",
+                         "add one for client app types exchangeActiveSync and other with grant control 'block'")
+
+
+_HOURS = re.compile(r"^(\d+)h")
+
+
+@resource_policy(
+    name="entra-app-password-max-one-year",
+    description="Limit app registration and service principal passwords to one year",
+    severity=Severity.high,
+    remediation="Set `end_date` on the ApplicationPassword at most one year after its start (the identity "
+    "component's `password_lifetime_days` <= 365); prefer federated credentials.",
+    types=[APP_PASSWORD, SP_PASSWORD],
+)
+def app_password_lifetime(r: ResourceView, ctx: Context) -> Verdict:
+    end, start, relative = r.get("endDate"), r.get("startDate"), r.get("endDateRelative")
+    if is_unknown(end) or is_unknown(start) or is_unknown(relative):
+        return unknown_until_apply("endDate")
+    begin = parse_date(start) or ctx.today
+    if isinstance(relative, str) and (m := _HOURS.match(relative)):
+        days = int(m.group(1)) / 24
+        if days > MAX_PASSWORD_DAYS:
+            return violation(f"password {r.name}: endDateRelative is {show(relative)} ({days:.0f} days); "
+                             "use at most 8760h (one year)")
+        return compliant()
+    until = parse_date(end)
+    if until is None:
+        # Missing is unsafe: the provider's default lifetime is two years.
+        return violation(f"password {r.name}: endDate is not set, so it lives two years; set it at most one year out")
+    if until - begin > timedelta(days=MAX_PASSWORD_DAYS):
+        return violation(
+            f"password {r.name}: endDate is {until.isoformat()}, {(until - begin).days} days after "
+            f"{begin.isoformat()}; set it at most one year out ({(begin + timedelta(days=365)).isoformat()})"
+        )
+    return compliant()
+
+
+@resource_policy(
+    name="entra-federated-credential-no-wildcard",
+    description="Pin every federated identity credential to one exact subject, never a wildcard",
+    severity=Severity.critical,
+    remediation="Set `subject` to the exact 'repo:<owner>/<repo>:environment:<env>' in the CI federation "
+    "component (from identity.github_repository); never use '*'.",
+    types=[FEDERATED, FLEXIBLE_FEDERATED],
+)
+def federated_no_wildcard(r: ResourceView, ctx: Context) -> Verdict:
+    if r.type == FLEXIBLE_FEDERATED:
+        expr = r.get("claimsMatchingExpression", "value")
+        if is_unknown(expr):
+            return unknown_until_apply("claimsMatchingExpression.value")
+        if "*" in str(expr or ""):
+            return violation(f"federated credential {r.name}: claimsMatchingExpression {show(expr)} has a wildcard; "
+                             "match one exact subject")
+        return compliant()
+    subject = r.get("subject")
+    if is_unknown(subject):
+        return unknown_until_apply("subject")
+    if not isinstance(subject, str) or not subject or "*" in subject:
+        return violation(f"federated credential {r.name}: subject is {show(subject)}; "
+                         "pin it to one repository and environment without '*'")
+    return compliant()
+
+
+POLICIES = (mfa_for_all, block_legacy, app_password_lifetime, federated_no_wildcard)

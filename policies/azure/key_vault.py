@@ -1,0 +1,117 @@
+"""Azure Key Vault. azure-native nests every vault setting under `properties`."""
+
+from __future__ import annotations
+
+from policies.context import Context
+from policies.core import (
+    ResourceView,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    not_applicable,
+    resource_policy,
+    unknown_until_apply,
+    violation,
+)
+from policies.helpers import is_false, is_true, show
+
+VAULT = "azure-native:keyvault:Vault"
+
+
+@resource_policy(
+    name="azure-key-vault-purge-protection",
+    description="Enable purge protection on every Key Vault",
+    severity=Severity.high,
+    remediation="Set `properties.enable_purge_protection=True` on the Vault in the key vault component; "
+    "once on it cannot be turned off.",
+    types=[VAULT],
+    controls=["CIS Azure 2.0 8.5"],
+    data_protection=True,
+)
+def purge_protection(r: ResourceView, ctx: Context) -> Verdict:
+    value = r.get("properties", "enablePurgeProtection")
+    if is_unknown(value):
+        return unknown_until_apply("properties.enablePurgeProtection")
+    # Missing is unsafe: purge protection is off unless asked for.
+    if not is_true(value):
+        return violation(
+            f"key vault {r.name}: properties.enablePurgeProtection is {show(value)}; set it to true"
+        )
+    return compliant()
+
+
+@resource_policy(
+    name="azure-key-vault-soft-delete-retention",
+    description="Keep deleted Key Vault objects recoverable for the environment's soft-delete period",
+    severity=Severity.high,
+    remediation="Set `properties.soft_delete_retention_in_days` on the Vault to at least "
+    "protection.soft_delete_retention_days (7-90) and never set `enable_soft_delete=False`.",
+    types=[VAULT],
+    controls=["CIS Azure 2.0 8.5"],
+    data_protection=True,
+)
+def soft_delete_retention(r: ResourceView, ctx: Context) -> Verdict:
+    enabled = r.get("properties", "enableSoftDelete")
+    days = r.get("properties", "softDeleteRetentionInDays")
+    if is_unknown(enabled) or is_unknown(days):
+        return unknown_until_apply("properties.softDeleteRetentionInDays")
+    if is_false(enabled):
+        return violation(f"key vault {r.name}: properties.enableSoftDelete is false; remove it or set it to true")
+    # Missing days is safe only as far as the provider default (90) goes.
+    effective = 90 if days is None else days
+    wanted = ctx.soft_delete_retention_days
+    if not isinstance(effective, (int, float)) or effective < wanted:
+        return violation(
+            f"key vault {r.name}: properties.softDeleteRetentionInDays is {show(days)}, below the "
+            f"environment's {wanted} days; set it to at least {wanted}"
+        )
+    return compliant()
+
+
+@resource_policy(
+    name="azure-key-vault-rbac-authorization",
+    description="Authorise Key Vault data access with Azure RBAC, not access policies",
+    severity=Severity.medium,
+    remediation="Set `properties.enable_rbac_authorization=True` on the Vault in the key vault component "
+    "and grant Key Vault roles instead of access policies.",
+    types=[VAULT],
+    controls=["CIS Azure 2.0 8.6"],
+)
+def rbac_authorization(r: ResourceView, ctx: Context) -> Verdict:
+    value = r.get("properties", "enableRbacAuthorization")
+    if is_unknown(value):
+        return unknown_until_apply("properties.enableRbacAuthorization")
+    # Missing is unsafe: the API's default is access policies.
+    if not is_true(value):
+        return violation(
+            f"key vault {r.name}: properties.enableRbacAuthorization is {show(value)}; set it to true"
+        )
+    return compliant()
+
+
+@resource_policy(
+    name="azure-key-vault-private-in-prod",
+    description="Disable public network access to Key Vaults in production",
+    severity=Severity.high,
+    remediation="Set `properties.public_network_access=\"Disabled\"` on the Vault (the key vault component's "
+    "`public_network_access_enabled=False`) and reach it through its private endpoint.",
+    types=[VAULT],
+    controls=["CIS Azure 2.0 8.7"],
+    data_protection=True,
+)
+def private_in_prod(r: ResourceView, ctx: Context) -> Verdict:
+    if not ctx.is_production:
+        return not_applicable(f"only production is checked; this is {ctx.tier}")
+    value = r.get("properties", "publicNetworkAccess")
+    if is_unknown(value):
+        return unknown_until_apply("properties.publicNetworkAccess")
+    # Missing is unsafe: public access is enabled by default.
+    if not (isinstance(value, str) and value.lower() == "disabled"):
+        return violation(
+            f"key vault {r.name}: properties.publicNetworkAccess is {show(value)} in production; set it to 'Disabled'"
+        )
+    return compliant()
+
+
+POLICIES = (purge_protection, soft_delete_retention, rbac_authorization, private_in_prod)

@@ -1,0 +1,41 @@
+"""Every policy of the pack, in a stable order (group, then definition order)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from policies.core import Policy
+
+
+@lru_cache(maxsize=1)
+def all_policies() -> tuple[Policy, ...]:
+    """The whole policy set; the engine pack and the offline checks use exactly this."""
+    from policies.aws import analytics, audit, iam, kms, rds, s3
+    from policies.aws import network as aws_network
+    from policies.azure import entra, key_vault, monitoring, storage, workloads
+    from policies.azure import network as azure_network
+    from policies.org import (
+        access_expiry,
+        budgets,
+        classification,
+        governance,
+        residency,
+        secrets,
+        tags,
+    )
+
+    modules = (
+        storage, key_vault, azure_network, monitoring, entra, workloads,
+        s3, kms, rds, analytics, iam, aws_network, audit,
+        tags, residency, access_expiry, secrets, budgets, classification, governance,
+    )  # fmt: skip
+    found = tuple(p for m in modules for p in m.POLICIES)
+    names = [p.name for p in found]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"policy names must be unique, got duplicates {duplicates}")
+    return found
+
+
+def policies_by_name() -> dict[str, Policy]:
+    return {p.name: p for p in all_policies()}

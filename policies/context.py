@@ -1,0 +1,186 @@
+"""What a policy may know beyond the resources: the environment's tier, retention targets,
+clouds, enforcement overrides and exemptions.
+
+Offline it is built from the validated `Environment` (`context_from_environment`); inside
+the engine it travels as policy-pack config (`Context.to_config` / `Context.from_config`),
+so both paths evaluate with the same facts.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+MAX_EXEMPTION_DAYS = 180
+MIN_JUSTIFICATION = 10
+
+_TIERS = ("development", "staging", "production")
+
+
+def _parse_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+@dataclass(frozen=True)
+class Exemption:
+    """A justified, expiring exception to one policy for resources matching `resource`."""
+
+    policy: str
+    resource: str
+    justification: str
+    expires: date | None
+
+    def matches(self, urn: str, name: str) -> bool:
+        """A URN pattern (starting with 'urn:') matches the URN; anything else the resource name."""
+        if self.resource.startswith("urn:"):
+            return fnmatch.fnmatchcase(urn, self.resource)
+        return fnmatch.fnmatchcase(name, self.resource)
+
+    def problem(self, today: date) -> str | None:
+        """Why this exemption exempts nothing, or None when it is usable."""
+        if len(self.justification.strip()) < MIN_JUSTIFICATION:
+            return f"has no justification (at least {MIN_JUSTIFICATION} characters are required)"
+        if self.expires is None:
+            return "has no valid expiry date"
+        if self.expires < today:
+            return f"expired on {self.expires.isoformat()}"
+        if (self.expires - today).days > MAX_EXEMPTION_DAYS:
+            return f"expires on {self.expires.isoformat()}, more than {MAX_EXEMPTION_DAYS} days away"
+        return None
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "policy": self.policy,
+            "resource": self.resource,
+            "justification": self.justification,
+            "expires": self.expires.isoformat() if self.expires else None,
+        }
+
+    @classmethod
+    def from_config(cls, data: Mapping[str, Any]) -> Exemption:
+        return cls(
+            policy=str(data.get("policy") or ""),
+            resource=str(data.get("resource") or ""),
+            justification=str(data.get("justification") or ""),
+            expires=_parse_date(data.get("expires")),
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Enforcement overrides (policy name -> level) and exemptions, as the environment asks."""
+
+    enforcement: Mapping[str, str] = field(default_factory=dict)
+    exemptions: tuple[Exemption, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """The facts about an environment that policies decide with.
+
+    Without an environment (a foreign program, a state file without --env) the context is
+    the strictest: production tier and the model's default retention targets.
+    """
+
+    environment: str = "unknown"
+    tier: str = "production"
+    clouds: tuple[str, ...] | None = None
+    log_retention_days: int = 90
+    backup_retention_days: int = 7
+    soft_delete_retention_days: int = 30
+    access_max_days: int = 365
+    aws_account_ids: tuple[str, ...] = ()
+    defender_plans: tuple[str, ...] | None = None
+    today: date = field(default_factory=date.today)
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def is_production(self) -> bool:
+        return self.tier == "production"
+
+    @classmethod
+    def for_stack(cls, stack: str, today: date | None = None) -> Context:
+        """A context for a stack without an environment model: tier guessed from its name."""
+        lowered = stack.lower()
+        tier = "production"
+        if lowered in ("dev", "development", "test", "sandbox") or lowered.startswith("dev"):
+            tier = "development"
+        elif lowered in ("staging", "stage", "qa") or lowered.startswith("stag"):
+            tier = "staging"
+        return cls(environment=stack, tier=tier, today=today or date.today())
+
+    def to_config(self) -> dict[str, Any]:
+        """The JSON-safe form passed to the engine's policy pack (without `today`)."""
+        return {
+            "environment": self.environment,
+            "tier": self.tier,
+            "clouds": list(self.clouds) if self.clouds is not None else None,
+            "log_retention_days": self.log_retention_days,
+            "backup_retention_days": self.backup_retention_days,
+            "soft_delete_retention_days": self.soft_delete_retention_days,
+            "access_max_days": self.access_max_days,
+            "aws_account_ids": list(self.aws_account_ids),
+            "defender_plans": list(self.defender_plans) if self.defender_plans is not None else None,
+            "enforcement": dict(self.settings.enforcement),
+            "exemptions": [e.to_config() for e in self.settings.exemptions],
+        }
+
+    @classmethod
+    def from_config(cls, data: Mapping[str, Any] | None, *, stack: str = "unknown", today: date | None = None) -> Context:
+        """Rebuild the context from policy-pack config; the strictest defaults fill what is missing."""
+        base = cls.for_stack(stack, today)
+        if not data:
+            return base
+        when = _parse_date(data.get("today")) or today or date.today()
+        clouds = data.get("clouds")
+        plans = data.get("defender_plans")
+        tier = str(data.get("tier") or base.tier)
+        return cls(
+            environment=str(data.get("environment") or base.environment),
+            tier=tier if tier in _TIERS else "production",
+            clouds=tuple(str(c) for c in clouds) if isinstance(clouds, list) else None,
+            log_retention_days=int(data.get("log_retention_days") or base.log_retention_days),
+            backup_retention_days=int(data.get("backup_retention_days") or base.backup_retention_days),
+            soft_delete_retention_days=int(data.get("soft_delete_retention_days") or base.soft_delete_retention_days),
+            access_max_days=int(data.get("access_max_days") or base.access_max_days),
+            aws_account_ids=tuple(str(a) for a in data.get("aws_account_ids") or ()),
+            defender_plans=tuple(str(p) for p in plans) if isinstance(plans, list) else None,
+            today=when,
+            settings=Settings(
+                enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
+                exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
+            ),
+        )
+
+
+def context_from_environment(env: Any, today: date | None = None) -> Context:
+    """The context of a validated `stacks.model.Environment`."""
+    accounts = [env.aws.account_id] if env.aws is not None else []
+    return Context(
+        environment=env.name,
+        tier=env.tier.value,
+        clouds=tuple(env.clouds),
+        log_retention_days=env.protection.log_retention_days,
+        backup_retention_days=env.protection.backup_retention_days,
+        soft_delete_retention_days=env.protection.soft_delete_retention_days,
+        access_max_days=env.identity.access_max_days,
+        aws_account_ids=tuple(accounts),
+        defender_plans=tuple(env.m365.defender_plans) if env.azure is not None else None,
+        today=today or date.today(),
+        settings=Settings(
+            enforcement=dict(env.policy.enforcement),
+            exemptions=tuple(
+                Exemption(e.policy, e.resource, e.justification, e.expires) for e in env.policy.exemptions
+            ),
+        ),
+    )

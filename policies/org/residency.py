@@ -1,0 +1,78 @@
+"""US-only data residency: every provider, and every resource that sets its own region or location."""
+
+from __future__ import annotations
+
+from policies.context import Context
+from policies.core import (
+    ResourceView,
+    Severity,
+    Verdict,
+    compliant,
+    is_unknown,
+    not_applicable,
+    resource_policy,
+    unknown_until_apply,
+    violation,
+)
+from stacks.model import US_AWS_REGIONS, US_AZURE_LOCATIONS
+
+GLOBAL_LOCATIONS = frozenset({"global"})
+"""Azure resources that are not regional (DNS zones, Front Door) use 'global'."""
+
+_KEYS = {"aws": "region", "azure-native": "location"}
+
+
+def _normalise(package: str, value: str) -> str:
+    return value.replace(" ", "").lower() if package == "azure-native" else value.strip().lower()
+
+
+def _allowed(package: str, value: str) -> bool:
+    if package == "aws":
+        return value in US_AWS_REGIONS
+    return value in US_AZURE_LOCATIONS or value in GLOBAL_LOCATIONS
+
+
+def _decide(package: str, value: object, what: str, name: str) -> Verdict:
+    if is_unknown(value):
+        return unknown_until_apply(what)
+    if not isinstance(value, str) or not value:
+        return violation(f"{name}: {what} is not set, so it depends on the machine that deploys; set a US "
+                         f"{'region' if package == 'aws' else 'location'} explicitly")
+    if not _allowed(package, _normalise(package, value)):
+        allowed = sorted(US_AWS_REGIONS if package == "aws" else US_AZURE_LOCATIONS)
+        return violation(f"{name}: {what} is {value!r}, outside the United States; use one of {', '.join(allowed)}")
+    return compliant()
+
+
+@resource_policy(
+    name="us-only-residency",
+    description="Keep every provider and resource in US regions and locations",
+    severity=Severity.critical,
+    remediation="Set aws.region / azure.location in the environment to a US region; components take it from "
+    "there and never set their own region or location.",
+    types=None,
+    data_protection=True,
+)
+def us_only(r: ResourceView, ctx: Context) -> Verdict:
+    if r.is_provider:
+        package = r.type.split(":")[2]
+        key = _KEYS.get(package)
+        if key is None:
+            return not_applicable(f"{package} providers have no region")
+        return _decide(package, r.get(key), key, f"provider {r.name}")
+    key = _KEYS.get(r.package)
+    if key is None or not r.custom:
+        return not_applicable("not a regional AWS or Azure resource")
+    own = r.get(key)
+    if own is not None:
+        return _decide(r.package, own, key, r.name)
+    if r.provider is not None and r.provider.is_default:
+        # The engine's default provider is not a resource of the stack; check it through the resource.
+        value = r.provider.props.get(key)
+        if value is None:
+            return not_applicable(f"the default {r.package} provider's {key} is not known here")
+        return _decide(r.package, value, f"the default provider's {key}", r.name)
+    return not_applicable(f"no {key} of its own; its explicit provider is checked on its own")
+
+
+POLICIES = (us_only,)
