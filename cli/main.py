@@ -62,10 +62,11 @@ def _root(
 
 from cli.commands import envs, plan, schema, validate  # noqa: E402
 from cli.commands import graph, report  # noqa: E402
+from cli.commands import compliance, policy  # noqa: E402
 
 from cli.commands import cancel, deploy, destroy, drift, outputs, preview, refresh  # noqa: E402
 
-for _module in (envs, validate, plan, schema, graph, report, preview, deploy, drift, outputs, refresh, destroy, cancel):
+for _module in (envs, validate, plan, schema, policy, compliance, graph, report, preview, deploy, drift, outputs, refresh, destroy, cancel):
     _module.register(app)
 
 
