@@ -77,8 +77,12 @@ class Graph:
     components: tuple[Resource, ...]
     edges: tuple[Edge, ...]
 
+    owners: Mapping[str, str | None]
+    """resource URN -> the nearest component above it (a custom parent is passed through)."""
+
     def members(self, component: str | None) -> list[Resource]:
-        return [r for r in self.nodes if r.parent == component]
+        """Resources drawn directly inside `component`'s cluster (None: outside every cluster)."""
+        return [r for r in self.nodes if self.owners[r.urn] == component]
 
     def subcomponents(self, component: str | None) -> list[Resource]:
         return [c for c in self.components if c.parent == component]
@@ -103,20 +107,46 @@ def build_graph(capture: Capture) -> Graph:
     components = tuple(sorted((r for r in fixed if not r.custom), key=lambda r: r.urn))
     component_urns = {c.urn for c in components}
 
+    by_urn = {r.urn: r for r in nodes}
+    owners: dict[str, str | None] = {}
+    for r in nodes:
+        parent = r.parent
+        while parent is not None and parent in by_urn:
+            parent = by_urn[parent].parent
+        owners[r.urn] = parent
+
+    # Every custom resource below each component, for collapsing `depends_on=[component]`,
+    # which the SDK expands into one dependency per resource inside it.
+    parents = {c.urn: c.parent for c in components}
+    below: dict[str, set[str]] = {c.urn: set() for c in components}
+    for r in nodes:
+        owner = owners[r.urn]
+        while owner is not None and owner in below:
+            below[owner].add(r.urn)
+            owner = parents.get(owner)
+
     edges: dict[tuple[str, str], set[str]] = {}
     for r in nodes + components:
+        targets: dict[str, set[str]] = {}
         for dep in r.dependencies:
             if dep in shown and dep != r.urn:
-                edges.setdefault((r.urn, dep), set())
+                targets.setdefault(dep, set())
         for prop, deps in r.property_dependencies.items():
             for dep in deps:
                 if dep in shown and dep != r.urn:
-                    edges.setdefault((r.urn, dep), set()).add(prop)
+                    targets.setdefault(dep, set()).add(prop)
+        for component in sorted(below, key=lambda c: (-len(below[c]), c)):
+            members = below[component]
+            if len(members) > 1 and members <= targets.keys() and r.urn not in members and r.urn != component:
+                props = set().union(*(targets.pop(m) for m in members))
+                targets.setdefault(component, set()).update(props)
+        for dep, props in targets.items():
+            edges[(r.urn, dep)] = props
     result = [Edge(s, t, tuple(sorted(p)), "dependency") for (s, t), p in sorted(edges.items())]
     for r in nodes:
         if r.parent is not None and r.parent not in component_urns:
             result.append(Edge(r.urn, r.parent, (), "parent"))
-    return Graph(capture.environment, capture.project, nodes, components, tuple(result))
+    return Graph(capture.environment, capture.project, nodes, components, tuple(result), owners)
 
 
 def _reparent(r: Resource, parent: str | None) -> Resource:

@@ -135,14 +135,11 @@ def _env_key(name: str) -> tuple[int, str]:
 
 def _check_shape(kind: str, document: Any, shown: str) -> None:
     """Plan and policy documents have fixed shapes; the preview is read tolerantly."""
-    if kind == "plan":
-        if not isinstance(document, Mapping) or not isinstance(document.get("resources"), list):
-            raise ReportInputError(f"{shown}: not an `infra plan --format json` document (no resources list); re-run the plan step")
-    elif kind == "policy":
-        if not isinstance(document, Mapping) or not isinstance(document.get("findings"), list):
-            raise ReportInputError(
-                f"{shown}: not an `infra policy check --format json` document (no findings list); re-run the policy step"
-            )
+    required = {"plan": ("resources", "infra plan"), "policy": ("findings", "infra policy check")}.get(kind)
+    if required and not (isinstance(document, Mapping) and isinstance(document.get(required[0]), list)):
+        raise ReportInputError(
+            f"{shown}: not an `{required[1]} --format json` document (no {required[0]} list); re-run the {kind} step"
+        )
 
 
 # --- summaries -------------------------------------------------------------------------

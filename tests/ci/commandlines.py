@@ -54,9 +54,12 @@ def commands_in(script: str, where: str, program: str = "infra") -> Iterator[Com
         for i, token in enumerate(tokens):
             if start and (token == program or token.endswith("/" + program)) and not token.startswith("$"):
                 words = []
-                for word in tokens[i + 1:]:
+                rest = tokens[i + 1:]
+                for n, word in enumerate(rest):
                     if word in SEPARATORS or word in REDIRECTS or word.startswith(("2>", ">", "<")):
                         break
+                    if word.isdigit() and n + 1 < len(rest) and rest[n + 1].startswith((">", "<")):
+                        break  # `2>/dev/null`
                     words.append(word)
                 yield CommandLine(where, line.strip(), tuple(words))
             start = token in SEPARATORS or token.endswith("$(") or (start and "=" in token and not token.startswith("-"))
@@ -151,7 +154,7 @@ def parse_problems(words: tuple[str, ...], root: Any = None) -> list[str]:
             option = _option(command, name)
             if option is None:
                 problems.append(f"`{' '.join(path)}` has no option {name}")
-                continue
+                return problems  # whether it took a value is unknowable: stop here
             takes_value = not (option.is_flag or option.count)
             if takes_value and not inline:
                 if i >= len(words):
@@ -159,9 +162,9 @@ def parse_problems(words: tuple[str, ...], root: Any = None) -> list[str]:
                 else:
                     value = words[i]
                     choices = _choices(option)
-                    if choices and "$" not in value and "GH_EXPRESSION" not in value:
-                        if value not in choices:
-                            problems.append(f"`{' '.join(path)} {name}` does not accept {value!r}; one of {list(choices)}")
+                    literal = "$" not in value and "GH_EXPRESSION" not in value
+                    if choices and literal and value not in choices:
+                        problems.append(f"`{' '.join(path)} {name}` does not accept {value!r}; one of {list(choices)}")
                     i += option.nargs
             continue
         if _is_group(command):

@@ -146,10 +146,9 @@ def test_artifact_subfolders_are_searched(tmp_path):
     assert [e.name for e in envs] == ["dev"] and envs[0].get("plan").ran
 
 
-def test_a_real_plan_document_is_read(tmp_path):
-    result = infra("--cwd", str(REPO), "plan", "--env", "dev", "--format", "json", "--output", str(tmp_path / "plan-dev.json"))
-    assert result.exit_code == 0, result.output
-    total = json.loads((tmp_path / "plan-dev.json").read_text(encoding="utf-8"))["summary"]["total"]
+def test_a_real_plan_document_is_read(tmp_path, dev_capture):
+    (tmp_path / "plan-dev.json").write_text(json.dumps(dev_capture.to_json()), encoding="utf-8")
+    total = dev_capture.summary()["total"]
     text = infra("report", "pr", "--plan-dir", str(tmp_path)).stdout
     assert f"| **dev** | {total} resources | not run | not run |" in text
 
