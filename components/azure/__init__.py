@@ -93,6 +93,7 @@ def define_azure(env: Environment, providers, aws_platform=None) -> AzurePlatfor
             spokes=env.network.azure_spokes,
             integration_subnet_spokes=(APPS_SPOKE,) if env.web_apps.enabled else (),
             flow_log_retention_days=env.protection.log_retention_days,
+            soft_delete_retention_days=env.protection.soft_delete_retention_days,
             protect=protect,
         ),
         resource_group_name=core.resource_group_name,

@@ -142,9 +142,10 @@ def send_diagnostics_to_workspace(
     resource_id: pulumi.Input[str],
     workspace_id: pulumi.Input[str],
     parent: pulumi.Resource,
-    metrics: bool = True,
+    log_category_groups: tuple[str, ...] = ("allLogs",),
+    metric_categories: tuple[str, ...] = ("AllMetrics",),
 ):
-    """A diagnostic setting sending every log category (and metrics) of one resource to the workspace."""
+    """A diagnostic setting sending one resource's logs (by category group) and metrics to the workspace."""
     import pulumi_azure_native as azure_native
 
     return azure_native.monitor.DiagnosticSetting(
@@ -153,16 +154,14 @@ def send_diagnostics_to_workspace(
         resource_uri=resource_id,
         workspace_id=workspace_id,
         logs=[
-            azure_native.monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)
-        ],
-        metrics=(
-            [
-                azure_native.monitor.DiagnosticsMetricSettingsArgs(
-                    category="AllMetrics", enabled=True
-                )
-            ]
-            if metrics
-            else None
-        ),
+            azure_native.monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True)
+            for group in log_category_groups
+        ]
+        or None,
+        metrics=[
+            azure_native.monitor.DiagnosticsMetricSettingsArgs(category=category, enabled=True)
+            for category in metric_categories
+        ]
+        or None,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -25,7 +25,7 @@ from typing import Literal
 import pulumi
 from pydantic import Field, model_validator
 
-from components.azure.core import compact_name
+from components.azure.core import compact_name, send_diagnostics_to_workspace
 from stacks.model import PrivateCidr, Slug, StrictModel
 
 GATEWAY_SUBNET = "GatewaySubnet"
@@ -240,6 +240,15 @@ class HubSpokeNetworkArgs(StrictModel):
     )
     flow_log_retention_days: int = Field(
         90, ge=1, le=365, description="days flow logs are kept in storage"
+    )
+    soft_delete_retention_days: int = Field(
+        30, ge=7, le=365, description="days deleted flow-log blobs and containers stay recoverable"
+    )
+    version_retention_days: int = Field(
+        7,
+        ge=1,
+        le=365,
+        description="days previous blob versions are kept (flow logs rewrite each hour's blob every minute)",
     )
     traffic_analytics_interval_minutes: Literal[10, 60] = Field(
         10, description="how often traffic analytics processes flow logs"
@@ -462,6 +471,7 @@ class HubSpokeNetwork(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
+        self._protect_flow_log_blobs(account, workspace_id)
         # Shared keys are off, so flow logs write with a managed identity instead.
         identity = azure_native.managedidentity.UserAssignedIdentity(
             f"{self._name}-flowlogs-identity",
@@ -522,6 +532,67 @@ class HubSpokeNetwork(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
             )
         return account
+
+    def _protect_flow_log_blobs(self, account, workspace_id: pulumi.Input[str]) -> None:
+        """Soft delete and versioning (tamper evidence), version pruning, and access logs."""
+        import pulumi_azure_native as azure_native
+
+        st = azure_native.storage
+        args = self.args
+        retention = st.DeleteRetentionPolicyArgs(enabled=True, days=args.soft_delete_retention_days)
+        blob_service = st.BlobServiceProperties(
+            f"{self._name}-flowlogs-blob-service",
+            account_name=account.name,
+            resource_group_name=self._rg,
+            blob_services_name="default",
+            is_versioning_enabled=True,
+            delete_retention_policy=retention,
+            container_delete_retention_policy=retention,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Each flow-log commit makes a version; keep them long enough to spot tampering only.
+        st.ManagementPolicy(
+            f"{self._name}-flowlogs-lifecycle",
+            account_name=account.name,
+            resource_group_name=self._rg,
+            management_policy_name="default",
+            policy=st.ManagementPolicySchemaArgs(
+                rules=[
+                    st.ManagementPolicyRuleArgs(
+                        name="prune-flow-log-versions",
+                        type="Lifecycle",
+                        enabled=True,
+                        definition=st.ManagementPolicyDefinitionArgs(
+                            filters=st.ManagementPolicyFilterArgs(blob_types=["blockBlob"]),
+                            actions=st.ManagementPolicyActionArgs(
+                                version=st.ManagementPolicyVersionArgs(
+                                    delete=st.DateAfterCreationArgs(
+                                        days_after_creation_greater_than=args.version_retention_days
+                                    )
+                                )
+                            ),
+                        ),
+                    )
+                ]
+            ),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
+        )
+        # Who read or deleted flow logs is logged on the blob service; metrics on the account.
+        send_diagnostics_to_workspace(
+            f"{self._name}-flowlogs-blob-diagnostics",
+            resource_id=blob_service.id,
+            workspace_id=workspace_id,
+            metric_categories=("Transaction",),
+            parent=self,
+        )
+        send_diagnostics_to_workspace(
+            f"{self._name}-flowlogs-diagnostics",
+            resource_id=account.id,
+            workspace_id=workspace_id,
+            log_category_groups=(),
+            metric_categories=("Transaction",),
+            parent=self,
+        )
 
 
 def _role_definition(role_id: str):

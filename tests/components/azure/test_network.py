@@ -251,6 +251,34 @@ def test_flow_log_storage_is_locked_down_and_protected(network):
     assert len(inputs["accountName"]) <= 24 and inputs["accountName"].isalnum()
 
 
+def test_flow_log_blobs_have_soft_delete_and_versioning(network):
+    (account,) = network.of_type(STORAGE)
+    (service,) = network.of_type("azure-native:storage:BlobServiceProperties")
+    assert service.property_dependencies["accountName"] == (account.urn,)
+    assert service.inputs["isVersioningEnabled"] is True
+    assert service.inputs["deleteRetentionPolicy"] == {"enabled": True, "days": 30.0}
+    assert service.inputs["containerDeleteRetentionPolicy"] == {"enabled": True, "days": 30.0}
+
+
+def test_old_flow_log_versions_are_pruned(network):
+    (policy,) = network.of_type("azure-native:storage:ManagementPolicy")
+    (rule,) = policy.inputs["policy"]["rules"]
+    assert rule["enabled"] is True
+    assert rule["definition"]["actions"]["version"]["delete"] == {
+        "daysAfterCreationGreaterThan": 7.0
+    }
+
+
+def test_flow_log_storage_access_is_logged_to_the_workspace(network):
+    (account,) = network.of_type(STORAGE)
+    (service,) = network.of_type("azure-native:storage:BlobServiceProperties")
+    settings = network.of_type("azure-native:monitor:DiagnosticSetting")
+    targets = {s.property_dependencies["resourceUri"][0]: s.inputs for s in settings}
+    assert set(targets) == {account.urn, service.urn}
+    assert targets[service.urn]["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
+    assert all(t["workspaceId"] == WORKSPACE_ID for t in targets.values())
+
+
 def test_every_vnet_has_a_flow_log_with_traffic_analytics(network):
     vnets = {r.urn for r in network.of_type(VNET)}
     (account,) = network.of_type(STORAGE)
