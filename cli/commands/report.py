@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +15,7 @@ report_app = typer.Typer(
 )
 
 
-class DriftFormat(str, Enum):
+class DriftFormat(StrEnum):
     markdown = "markdown"
     json = "json"
 

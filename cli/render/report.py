@@ -434,7 +434,7 @@ def drift_items(document: Any) -> list[dict[str, str]]:
                     "severity": severity,
                     "resource": str(node.get("name") or node.get("resource") or here.rsplit("::", 1)[-1] or "?"),
                     "type": str(node.get("type") or ""),
-                    "property": str(node.get("property") or node.get("path") or node.get("key") or ""),
+                    "property": str(node.get("property") or node.get("path") or node.get("policy") or node.get("key") or ""),
                     "detail": str(node.get("message") or node.get("reason") or node.get("kind") or node.get("op") or ""),
                 })
             for value in node.values():
@@ -452,10 +452,20 @@ def drift_items(document: Any) -> list[dict[str, str]]:
 
 
 def drift_summary(inputs: DriftInputs) -> dict[str, Any]:
-    """Status (drifted / clean / error / not run) and counts by severity."""
-    items = [i for _, doc in inputs.documents for i in drift_items(_for_environment(doc, inputs.environment))]
+    """Status (drifted / clean / error / not run) and counts by severity.
+
+    The engine's own `counts` (civic-infra/drift/v1) win over counting items here.
+    """
+    narrowed = [_for_environment(doc, inputs.environment) for _, doc in inputs.documents]
+    items = [i for doc in narrowed for i in drift_items(doc)]
     counts = Counter(i["severity"] for i in items)
+    engine = [d for d in (x[0] if isinstance(x, list) and len(x) == 1 else x for x in narrowed) if isinstance(d, Mapping)]
+    for doc in engine:
+        if isinstance(doc.get("counts"), Mapping) and all(isinstance(v, int) for v in doc["counts"].values()):
+            counts = Counter({k: v for k, v in doc["counts"].items() if k in DRIFT_SEVERITIES})
     code = inputs.exit_code
+    if code is None:
+        code = next((d["exit_code"] for d in engine if isinstance(d.get("exit_code"), int)), None)
     if code == 7 or (code is None and items):
         status = "drifted"
     elif code == 0 or (code is None and inputs.documents):

@@ -26,7 +26,7 @@ RUNBOOKS = sorted((REPO / "docs" / "runbooks").glob("*.md"))
 ALLOWED_PROGRAMS = {
     # this CLI and Pulumi's, plus the few tools a step cannot do without
     "infra", ".venv/bin/infra", "pulumi", "make", "git", "cd", "export", "unset", "az", "aws", "gh",
-    "python", "python3", "read",
+    "python", "python3", "cp",
 }
 PULUMI_COMMANDS = {
     "about", "cancel", "config", "console", "destroy", "import", "install", "login", "logout", "new",

@@ -239,3 +239,41 @@ def test_drift_bad_json_exits_2(tmp_path):
     result = infra("report", "drift", "--drift-dir", str(tmp_path), "--env", "prod")
     assert result.exit_code == 2
     assert "prod.json: not valid JSON" in result.stderr
+
+
+def test_drift_issue_from_the_engines_document(tmp_path):
+    """The shape `infra drift --output-dir` writes: drift.json (civic-infra/drift/v1), drift.md, exit-code."""
+    env = {
+        "environment": "prod", "status": "drifted", "exit_code": 7, "error": None, "error_detail": [],
+        "counts": {"critical": 1, "high": 1, "low": 0},
+        "cloud_drift": [{
+            "urn": "urn:pulumi:prod::civic-infra::civic:aws:Network$aws:ec2/securityGroup:SecurityGroup::caf-prod-sg",
+            "type": "aws:ec2/securityGroup:SecurityGroup", "name": "caf-prod-sg", "change": "update",
+            "worst_severity": "critical", "reason": "network exposure",
+            "properties": [{"path": "ingress[0].cidrBlocks", "kind": "update", "severity": "critical",
+                            "reason": "network exposure", "state": ["10.0.0.0/8"], "cloud": ["0.0.0.0/0"]}],
+        }],
+        "code_drift": [],
+        "policy": {"evaluated": True, "source": "...", "findings": [
+            {"policy": "s3-versioning", "policy_severity": "high", "enforcement": "mandatory",
+             "urn": "urn:pulumi:prod::civic-infra::aws:s3/bucketVersioning:BucketVersioning::caf-prod-raw-versioning",
+             "message": "versioning suspended", "exempted": False, "blocking": True, "severity": "high"},
+            {"policy": "required-tags", "policy_severity": "low", "enforcement": "advisory", "urn": "u",
+             "message": "m", "exempted": False, "blocking": False},
+        ]},
+        "notes": [],
+    }
+    folder = tmp_path / "prod"
+    folder.mkdir()
+    (folder / "drift.json").write_text(json.dumps({"schema": "civic-infra/drift/v1", "checked_at": "t", "exit_code": 7,
+                                                   "environments": [env]}), encoding="utf-8")
+    (folder / "drift.md").write_text("## engine markdown\n", encoding="utf-8")
+    (folder / "exit-code").write_text("7\n", encoding="utf-8")
+    issue = render_drift_issue(load_drift(folder, "prod"))
+    assert (issue["status"], issue["counts"]) == ("drifted", {"critical": 1, "high": 1, "low": 0})
+    rows = re.findall(r"^\| (critical|high|low) \| `([^`]+)`[^|]*\| `([^`]*)` \| ([^|]*?) \|$", issue["body"], re.M)
+    assert rows == [
+        ("critical", "caf-prod-sg", "ingress[0].cidrBlocks", "network exposure"),
+        ("high", "caf-prod-raw-versioning", "s3-versioning", "versioning suspended"),
+    ]
+    assert "0.0.0.0/0" not in issue["body"].split("<details>")[0]  # values stay in the engine's report
