@@ -4,10 +4,17 @@ Access is decided by Azure RBAC role assignments (no access policies), deleted v
 secrets are recoverable for `soft_delete_retention_days` and cannot be purged early, and
 the vault is reachable only through its private endpoint in the hub unless
 `public_network_access_enabled` is set explicitly. Audit events go to the workspace.
+
+`encryption_keys` creates customer-managed keys for other resources (e.g. the exports
+storage account): RSA 3072, wrap/unwrap only, rotated automatically by a rotation policy.
+A service that unwraps its key itself (Azure Storage) reaches a private vault only as a
+trusted Microsoft service, so that exception (`trusted_services_bypass_enabled`) is
+switched on explicitly by whoever adds such a key.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 import pulumi
@@ -16,6 +23,15 @@ from pydantic import Field, model_validator
 from components.azure.attachments import diagnostic_setting, private_endpoint, unique_name
 from components.tagging import classified
 from stacks.model import Classification, Environment, Slug, StrictModel
+
+
+@dataclass(frozen=True)
+class EncryptionKey:
+    """A customer-managed key as a consumer needs it: name, ARM id (role scope) and vault URI."""
+
+    name: pulumi.Input[str]
+    resource_id: pulumi.Input[str]
+    vault_uri: pulumi.Input[str]
 
 
 class KeyVaultArgs(StrictModel):
@@ -50,7 +66,27 @@ class KeyVaultArgs(StrictModel):
     trusted_services_bypass_enabled: bool = Field(
         False, description="off: trusted Azure services get no firewall exception"
     )
-    protect: bool = Field(True, description="the vault cannot be deleted by an update")
+    encryption_keys: list[Slug] = Field(
+        default_factory=list,
+        description="customer-managed keys to create, by name; none when omitted",
+    )
+    key_rotation_days: int = Field(
+        365, ge=30, le=730, description="a new key version is made this many days after the last"
+    )
+    key_expiry_days: int = Field(
+        730, ge=60, le=1095, description="each key version expires after this many days"
+    )
+    protect: bool = Field(True, description="the vault and its keys cannot be deleted by an update")
+
+    @model_validator(mode="after")
+    def _rotation_before_expiry(self) -> KeyVaultArgs:
+        if self.key_rotation_days + 30 > self.key_expiry_days:
+            raise ValueError(
+                f"keys must rotate at least 30 days before they expire, got rotation after "
+                f"{self.key_rotation_days} days and expiry after {self.key_expiry_days}; "
+                "lower key_rotation_days or raise key_expiry_days"
+            )
+        return self
 
     @model_validator(mode="after")
     def _ip_ranges_need_public_access(self) -> KeyVaultArgs:
@@ -118,6 +154,10 @@ class KeyVault(pulumi.ComponentResource):
         diagnostic_setting(
             f"{name}-diagnostics", resource_uri=vault.id, workspace_id=workspace_id, parent=self
         )
+        self.keys = {
+            key: self._create_key(args, vault, resource_group_name, key)
+            for key in args.encryption_keys
+        }
 
         self.vault = vault
         self.vault_id = vault.id
@@ -129,8 +169,18 @@ class KeyVault(pulumi.ComponentResource):
                 "resource_id": vault.id,
                 "vault_uri": self.vault_uri,
                 "private_endpoint_id": self.private_endpoint.id,
+                "key_ids": {key: k.id for key, k in self.keys.items()},
             }
         )
+
+    def encryption_key(self, key: str) -> EncryptionKey:
+        """The reference another component passes to use key `key` of this vault."""
+        if key not in self.keys:
+            raise KeyError(
+                f"the vault has no key {key!r}, got {sorted(self.keys)}; add it to encryption_keys"
+            )
+        found = self.keys[key]
+        return EncryptionKey(name=found.name, resource_id=found.id, vault_uri=self.vault_uri)
 
     def _create_vault(self, args: KeyVaultArgs, resource_group_name: pulumi.Input[str]):
         import pulumi_azure_native as azure_native
@@ -162,5 +212,40 @@ class KeyVault(pulumi.ComponentResource):
             ),
             # Secrets in the vault (keys, connection strings) are the most sensitive data here.
             tags=classified(Classification.restricted),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+
+    def _create_key(self, args: KeyVaultArgs, vault, resource_group_name, key: str):
+        import pulumi_azure_native as azure_native
+
+        kv = azure_native.keyvault
+        return kv.Key(
+            f"{self._name}-key-{key}",
+            key_name=key,
+            vault_name=vault.name,
+            resource_group_name=resource_group_name,
+            properties=kv.KeyPropertiesArgs(
+                kty="RSA",
+                key_size=3072,
+                key_ops=["wrapKey", "unwrapKey"],
+                attributes=kv.KeyAttributesArgs(enabled=True, exportable=False),
+                rotation_policy=kv.RotationPolicyArgs(
+                    attributes=kv.KeyRotationPolicyAttributesArgs(
+                        expiry_time=f"P{args.key_expiry_days}D"
+                    ),
+                    lifetime_actions=[
+                        kv.LifetimeActionArgs(
+                            action=kv.ActionArgs(type="rotate"),
+                            trigger=kv.TriggerArgs(time_after_create=f"P{args.key_rotation_days}D"),
+                        ),
+                        kv.LifetimeActionArgs(
+                            action=kv.ActionArgs(type="notify"),
+                            trigger=kv.TriggerArgs(time_before_expiry="P30D"),
+                        ),
+                    ],
+                ),
+            ),
+            tags=classified(Classification.restricted),
+            # Deleting a key makes everything encrypted with it unreadable.
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

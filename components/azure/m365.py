@@ -17,6 +17,9 @@ from stacks.model import Environment
 if TYPE_CHECKING:
     from components.azure import AzurePlatform
 
+EXPORTS_KEY = "m365-exports"
+"""The Key Vault key that encrypts the exports and backups account."""
+
 
 @dataclass(frozen=True)
 class M365Platform:
@@ -56,9 +59,18 @@ def define_identity_and_m365(
         resource_group_id=platform.resource_group_id,
         opts=opts,
     )
+    vault_args = KeyVaultArgs.model_validate(
+        {
+            **KeyVaultArgs.from_environment(env).model_dump(),
+            "encryption_keys": [EXPORTS_KEY],
+            # Azure Storage unwraps its customer-managed key as a trusted Microsoft service;
+            # with public access disabled, that is the only way past the vault firewall.
+            "trusted_services_bypass_enabled": True,
+        }
+    )
     key_vault = KeyVault(
         "key-vault",
-        KeyVaultArgs.from_environment(env),
+        vault_args,
         resource_group_name=platform.resource_group_name,
         private_endpoint_subnet_id=platform.private_endpoint_subnet_id,
         private_dns_zone_id=zones["vault"],
@@ -72,6 +84,7 @@ def define_identity_and_m365(
         private_endpoint_subnet_id=platform.private_endpoint_subnet_id,
         private_dns_zone_id=zones["blob"],
         workspace_id=platform.workspace_id,
+        encryption_key=key_vault.encryption_key(EXPORTS_KEY),
         opts=opts,
     )
     monitoring = SecurityMonitoring(

@@ -5,6 +5,10 @@ no public network: the account is reached through its private endpoint in the hu
 versioning and soft delete for blobs and containers keep deleted or overwritten data
 recoverable, and the exports container can carry a time-based immutability (WORM) policy
 so records cannot be altered or removed before their retention ends.
+
+Data is encrypted with a customer-managed key from the Key Vault (it rotates by the key's
+rotation policy; the account always uses the latest version), unwrapped by a user-assigned
+identity that holds "Key Vault Crypto Service Encryption User" on that one key only.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ import pulumi
 from pydantic import Field
 
 from components.azure.attachments import diagnostic_setting, private_endpoint, unique_name
+from components.azure.key_vault import EncryptionKey
 from components.tagging import classified
 from stacks.model import Classification, Environment, Slug, StrictModel
 
+CRYPTO_SERVICE_ENCRYPTION_USER = "e147488a-f6f5-4113-8e2d-b22465e65bf6"
+"""Built-in role: get, wrap and unwrap a key; nothing else."""
 EXPORTS_CONTAINER = "m365-exports"
 BACKUPS_CONTAINER = "backups"
 
@@ -56,6 +63,10 @@ class ExportStorageArgs(StrictModel):
     )
     public_network_access_enabled: bool = Field(
         False, description="off: reachable only through the private endpoint"
+    )
+    customer_managed_key_enabled: bool = Field(
+        True,
+        description="on: encrypt with `encryption_key`; off: Microsoft-managed keys (not for restricted data)",
     )
     protect: bool = Field(
         True, description="the account, containers and policy cannot be deleted by an update"
@@ -104,13 +115,22 @@ class ExportStorage(pulumi.ComponentResource):
         private_endpoint_subnet_id: pulumi.Input[str],
         private_dns_zone_id: pulumi.Input[str],
         workspace_id: pulumi.Input[str],
+        encryption_key: EncryptionKey | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
+        if args.customer_managed_key_enabled and encryption_key is None:
+            raise ValueError(
+                "export storage encrypts with a customer-managed key but got no encryption_key; pass "
+                "KeyVault.encryption_key(<name>), or set customer_managed_key_enabled=False explicitly"
+            )
         super().__init__("civic:azure:ExportStorage", name, None, opts)
         self._name = name
         self.args = args
 
-        account = self._create_account(args, resource_group_name)
+        cmk = None
+        if args.customer_managed_key_enabled and encryption_key is not None:
+            cmk = self._create_key_access(args, encryption_key, resource_group_name)
+        account = self._create_account(args, resource_group_name, encryption_key, cmk)
         blob_service = self._create_blob_service(args, account, resource_group_name)
         containers = {
             role: self._create_container(args, account, blob_service, resource_group_name, role)
@@ -161,10 +181,63 @@ class ExportStorage(pulumi.ComponentResource):
             }
         )
 
-    def _create_account(self, args: ExportStorageArgs, resource_group_name: pulumi.Input[str]):
+    def _create_key_access(self, args: ExportStorageArgs, key: EncryptionKey, resource_group_name):
+        """The identity the account unwraps its key with, and its grant on that one key."""
+        import pulumi_azure_native as azure_native
+
+        identity = azure_native.managedidentity.UserAssignedIdentity(
+            f"{self._name}-cmk-identity",
+            resource_name_=f"id-{args.account_name}-cmk",
+            resource_group_name=resource_group_name,
+            location=args.location,
+            tags={},
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        grant = azure_native.authorization.RoleAssignment(
+            f"{self._name}-cmk-unwrap",
+            scope=key.resource_id,
+            role_definition_id=f"/subscriptions/{args.subscription_id}/providers/"
+            f"Microsoft.Authorization/roleDefinitions/{CRYPTO_SERVICE_ENCRYPTION_USER}",
+            principal_id=identity.principal_id,
+            principal_type="ServicePrincipal",
+            description=f"{args.account_name} unwraps its encryption key",
+            # explicit: offline plans do not know principal_id, and the edge must survive
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[identity]),
+        )
+        return identity, grant
+
+    def _create_account(self, args: ExportStorageArgs, resource_group_name, key, cmk):
         import pulumi_azure_native as azure_native
 
         st = azure_native.storage
+        services = st.EncryptionServicesArgs(
+            blob=st.EncryptionServiceArgs(enabled=True, key_type="Account"),
+            file=st.EncryptionServiceArgs(enabled=True, key_type="Account"),
+        )
+        if cmk is None:
+            identity = None
+            encryption = st.EncryptionArgs(
+                key_source="Microsoft.Storage",
+                require_infrastructure_encryption=True,
+                services=services,
+            )
+            depends_on = []
+        else:
+            uai, grant = cmk
+            identity = st.IdentityArgs(type="UserAssigned", user_assigned_identities=[uai.id])
+            # No key_version: the account follows the key's newest version after each rotation.
+            encryption = st.EncryptionArgs(
+                key_source="Microsoft.Keyvault",
+                key_vault_properties=st.KeyVaultPropertiesArgs(
+                    key_name=key.name, key_vault_uri=key.vault_uri
+                ),
+                encryption_identity=st.EncryptionIdentityArgs(
+                    encryption_user_assigned_identity=uai.id
+                ),
+                require_infrastructure_encryption=True,
+                services=services,
+            )
+            depends_on = [grant]  # the key must be readable before the account is created
         return st.StorageAccount(
             f"{self._name}-account",
             account_name=args.account_name,
@@ -183,17 +256,11 @@ class ExportStorage(pulumi.ComponentResource):
             is_sftp_enabled=False,
             public_network_access="Enabled" if args.public_network_access_enabled else "Disabled",
             network_rule_set=st.NetworkRuleSetArgs(default_action="Deny", bypass="None"),
-            encryption=st.EncryptionArgs(
-                key_source="Microsoft.Storage",
-                require_infrastructure_encryption=True,
-                services=st.EncryptionServicesArgs(
-                    blob=st.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                    file=st.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                ),
-            ),
+            identity=identity,
+            encryption=encryption,
             # M365 exports hold staff and supporter mail and documents.
             tags=classified(Classification.restricted),
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=depends_on),
         )
 
     def _create_blob_service(self, args: ExportStorageArgs, account, resource_group_name):

@@ -132,3 +132,56 @@ def test_public_access_must_be_asked_for_and_keeps_default_deny(env):
     assert props["publicNetworkAccess"] == "Enabled"
     assert props["networkAcls"]["defaultAction"] == "Deny"
     assert props["networkAcls"]["ipRules"] == [{"value": "203.0.113.0/24"}]
+
+
+@pytest.fixture(scope="module")
+def keyed(env) -> Capture:
+    args = KeyVaultArgs.from_environment(env).model_copy(
+        update={"encryption_keys": ["m365-exports"]}
+    )
+    return _capture(args)
+
+
+def test_encryption_keys_wrap_only_and_rotate_before_they_expire(keyed):
+    (key,) = keyed.of_type("azure-native:keyvault:Key")
+    props = key.inputs["properties"]
+    assert key.inputs["keyName"] == "m365-exports"
+    assert props["kty"] == "RSA" and props["keySize"] == 3072.0
+    assert sorted(props["keyOps"]) == ["unwrapKey", "wrapKey"]
+    assert props["attributes"] == {"enabled": True, "exportable": False}
+    policy = props["rotationPolicy"]
+    assert policy["attributes"] == {"expiryTime": "P730D"}
+    assert {"action": {"type": "rotate"}, "trigger": {"timeAfterCreate": "P365D"}} in policy[
+        "lifetimeActions"
+    ]
+    assert {"action": {"type": "notify"}, "trigger": {"timeBeforeExpiry": "P30D"}} in policy[
+        "lifetimeActions"
+    ]
+    assert key.property_dependencies["vaultName"] == (vault(keyed).urn,)
+
+
+def test_keys_are_protected_with_the_vault(keyed):
+    (key,) = keyed.of_type("azure-native:keyvault:Key")
+    assert key.protect is True
+
+
+def test_rotation_must_come_well_before_expiry(env):
+    values = KeyVaultArgs.from_environment(env).model_dump()
+    with pytest.raises(ValidationError, match="rotate at least 30 days before they expire"):
+        KeyVaultArgs(**{**values, "key_rotation_days": 720, "key_expiry_days": 730})
+
+
+def test_asking_for_a_missing_key_names_the_fix(env):
+    def program() -> None:
+        vault = KeyVault(
+            "kv",
+            KeyVaultArgs.from_environment(env),
+            resource_group_name="rg",
+            private_endpoint_subnet_id=SUBNET,
+            private_dns_zone_id=ZONE,
+            workspace_id=WORKSPACE,
+        )
+        vault.encryption_key("m365-exports")
+
+    with pytest.raises(Exception, match="add it to encryption_keys"):
+        capture_program(program, project="t", stack="prod", config={})

@@ -2,9 +2,10 @@
 
 Stateful means deleting it loses data or history that cannot be recreated: the resource
 group (deleting it deletes everything in it), the Log Analytics workspace, every storage
-account and blob container, the exports immutability policy, the Key Vault and the Azure
-OpenAI account. The test reads the whole prod plan, so a new component that forgets
-`protect=args.protect` fails here, whoever owns it.
+account and blob container, the exports immutability policy, the Key Vault, its keys
+(deleting a key makes what it encrypts unreadable) and the Azure OpenAI account. The test
+reads the whole prod plan, so a new component that forgets `protect=args.protect` fails
+here, whoever owns it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ STATEFUL_TYPES = frozenset(
         "azure-native:storage:BlobContainer",
         "azure-native:storage:BlobContainerImmutabilityPolicy",
         "azure-native:keyvault:Vault",
+        "azure-native:keyvault:Key",
         "azure-native:cognitiveservices:Account",
     }
 )

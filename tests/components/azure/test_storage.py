@@ -7,7 +7,12 @@ import re
 import pytest
 
 from cli.capture import Capture, capture_program
-from components.azure.storage import ExportStorage, ExportStorageArgs
+from components.azure.key_vault import EncryptionKey, KeyVault, KeyVaultArgs
+from components.azure.storage import (
+    CRYPTO_SERVICE_ENCRYPTION_USER,
+    ExportStorage,
+    ExportStorageArgs,
+)
 from stacks.loader import load_environment
 from tests.conftest import REPO, TODAY
 
@@ -19,9 +24,13 @@ WORKSPACE = (
 ACCOUNT = "azure-native:storage:StorageAccount"
 CONTAINER = "azure-native:storage:BlobContainer"
 IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
+KEY_ID = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-caf-prod-d4cb/keys/m365-exports"
+KEY = EncryptionKey(
+    name="m365-exports", resource_id=KEY_ID, vault_uri="https://kv-caf-prod-d4cb.vault.azure.net/"
+)
 
 
-def _capture(args: ExportStorageArgs) -> Capture:
+def _capture(args: ExportStorageArgs, key: EncryptionKey | None = KEY) -> Capture:
     def program() -> None:
         ExportStorage(
             "exports",
@@ -30,6 +39,7 @@ def _capture(args: ExportStorageArgs) -> Capture:
             private_endpoint_subnet_id=SUBNET,
             private_dns_zone_id=ZONE,
             workspace_id=WORKSPACE,
+            encryption_key=key,
         )
 
     return capture_program(program, project="t", stack="test", config={})
@@ -135,3 +145,72 @@ def test_account_name_is_a_valid_storage_name(prod):
     assert re.fullmatch(r"[a-z0-9]{3,24}", name)
     long = ExportStorageArgs.from_environment(prod).model_copy(update={"short_name": "a" * 24})
     assert len(long.account_name) <= 24
+
+
+def test_data_is_encrypted_with_the_customer_managed_key(capture):
+    encryption = account(capture).inputs["encryption"]
+    assert encryption["keySource"] == "Microsoft.Keyvault"
+    assert encryption["requireInfrastructureEncryption"] is True
+    assert encryption["keyVaultProperties"] == {
+        "keyName": "m365-exports",
+        "keyVaultUri": "https://kv-caf-prod-d4cb.vault.azure.net/",
+    }  # no keyVersion: the account follows every rotation
+    (identity,) = capture.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    # the encryption identity is that user-assigned identity (its id is an output, so follow the edge)
+    assert account(capture).property_dependencies["encryption"] == (identity.urn,)
+    assert account(capture).inputs["identity"]["type"] == "UserAssigned"
+
+
+def test_the_key_identity_may_only_unwrap_that_one_key(capture):
+    (grant,) = capture.of_type("azure-native:authorization:RoleAssignment")
+    assert grant.inputs["scope"] == KEY_ID
+    assert grant.inputs["roleDefinitionId"].endswith(
+        "/roleDefinitions/" + CRYPTO_SERVICE_ENCRYPTION_USER
+    )
+    assert grant.inputs["principalType"] == "ServicePrincipal"
+    (identity,) = capture.of_type("azure-native:managedidentity:UserAssignedIdentity")
+    assert identity.urn in grant.dependencies
+    assert grant.urn in account(capture).dependencies  # the grant exists before the account
+
+
+def test_a_missing_key_is_an_error_not_a_silent_downgrade(prod):
+    with pytest.raises(Exception, match="got no encryption_key"):
+        _capture(ExportStorageArgs.from_environment(prod), key=None)
+
+
+def test_microsoft_managed_keys_only_when_asked_for(prod):
+    args = ExportStorageArgs.from_environment(prod).model_copy(
+        update={"customer_managed_key_enabled": False}
+    )
+    found = _capture(args, key=None)
+    assert account(found).inputs["encryption"]["keySource"] == "Microsoft.Storage"
+    assert found.of_type("azure-native:authorization:RoleAssignment") == []
+
+
+def test_wired_to_a_vault_key_the_account_depends_on_that_rotating_key(prod):
+    def program() -> None:
+        vault = KeyVault(
+            "kv",
+            KeyVaultArgs.from_environment(prod).model_copy(
+                update={"encryption_keys": ["m365-exports"]}
+            ),
+            resource_group_name="rg",
+            private_endpoint_subnet_id=SUBNET,
+            private_dns_zone_id=ZONE,
+            workspace_id=WORKSPACE,
+        )
+        ExportStorage(
+            "exports",
+            ExportStorageArgs.from_environment(prod),
+            resource_group_name="rg",
+            private_endpoint_subnet_id=SUBNET,
+            private_dns_zone_id=ZONE,
+            workspace_id=WORKSPACE,
+            encryption_key=vault.encryption_key("m365-exports"),
+        )
+
+    found = capture_program(program, project="t", stack="prod", config={})
+    (key,) = found.of_type("azure-native:keyvault:Key")
+    assert key.urn in account(found).property_dependencies["encryption"]
+    (grant,) = found.of_type("azure-native:authorization:RoleAssignment")
+    assert grant.property_dependencies["scope"] == (key.urn,)
