@@ -32,7 +32,7 @@ def drift(
     all_: Annotated[bool, typer.Option("--all", help="Check every environment concurrently.")] = False,
     parallel: Annotated[int, typer.Option("--parallel", help="How many environments to check at once with --all.")] = 2,
     format: Annotated[DriftFormat, typer.Option("--format", "-f", help="markdown for people, json for scripts.")] = DriftFormat.markdown,
-    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="Also write <dir>/<env>/drift.json, drift.md and exit-code.")] = None,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="Also write drift.json, drift.md and exit-code there (one folder per environment with --all).")] = None,
     notify: Annotated[str | None, typer.Option("--notify", help="Webhook URL to post a compact summary to (never printed).")] = None,
     notify_format: Annotated[NotifyFormat, typer.Option("--notify-format", help="Message shape for --notify.")] = NotifyFormat.json,
     backend: Annotated[str | None, typer.Option("--backend", help="State backend URL; overrides PULUMI_BACKEND_URL and the environments' settings.")] = None,
@@ -61,7 +61,7 @@ def drift(
     else:
         emit(report.render_markdown(reports, checked_at), None)
     if output_dir:
-        service.write_drift_files(output_dir, reports, checked_at)
+        service.write_drift_files(output_dir, reports, checked_at, per_environment=all_)
     code = report.combined_exit(reports)
     if notify:
         try:

@@ -252,17 +252,17 @@ class DriftReport:
 
     def top(self, limit: int = 5) -> list[tuple[str, str, str]]:
         """The most severe (severity, urn, what) triples, for compact messages."""
-        rows: list[tuple[str, str, str]] = []
+        rows: list[tuple[int, str, str, str]] = []  # (source rank, severity, urn, what): cloud, policy, code
         for item in self.cloud:
             for p in item.properties:
                 what = "deleted outside Pulumi" if p.path == "*" else f"{p.path} changed in the cloud"
-                rows.append((p.severity, item.urn, what))
-        for item in self.code:
-            rows.append((item.severity, item.urn, f"{item.change} not deployed yet"))
+                rows.append((0, p.severity, item.urn, what))
         for p in self.blocking_policy:
-            rows.append((p.drift_severity, p.urn or "(stack)", f"violates policy {p.policy}"))
-        rows.sort(key=lambda r: (SEVERITIES.index(r[0]), r[1], r[2]))
-        return rows[:limit]
+            rows.append((1, p.drift_severity, p.urn or "(stack)", f"violates policy {p.policy}"))
+        for item in self.code:
+            rows.append((2, item.severity, item.urn, f"{item.change} not deployed yet"))
+        rows.sort(key=lambda r: (SEVERITIES.index(r[1]), r[0], r[2], r[3]))
+        return [(severity, urn, what) for _, severity, urn, what in rows[:limit]]
 
     def to_json(self) -> dict[str, Any]:
         return {

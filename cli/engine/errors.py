@@ -209,11 +209,14 @@ def translate(
         return PulumiVersionError(scrub(f"the pulumi CLI version is not supported: {err}"))
     if isinstance(err, FileNotFoundError):
         return PulumiMissingError(f"the pulumi CLI could not be started ({err.strerror}); {INSTALL_HINT}")
+    if not names:
+        detail = scrub(str(err).strip().splitlines()[0] if str(err).strip() else err.__class__.__name__)
+        return EngineError(f"{action} for {environment} failed: {detail}")
     text = CommandText.of(err)
     combined = text.combined
 
     if "ConcurrentUpdateError" in names or "currently locked by" in combined or "[409] Conflict" in combined:
-        return _locked(environment, combined, scrub)
+        return locked_error(environment, combined, scrub)
     if "StackNotFoundError" in names or _NOT_FOUND.search(combined) or text.code == ExitCode.STACK_NOT_FOUND:
         where = f" in the backend {backend}" if backend else ""
         return StackMissingError(
@@ -296,7 +299,8 @@ def resource_error(environment: str, action: str, summary: EngineSummary | None,
     return ResourceFailedError(head, lines=lines)
 
 
-def _locked(environment: str, text: str, scrub) -> StackLockedError:
+def locked_error(environment: str, text: str, scrub=lambda s: s) -> StackLockedError:
+    """Who holds the lock (from the CLI's lock message) and how to clear it."""
     holder = _LOCK_HOLDER.search(text)
     if holder:
         who = f"{holder['who']} (pid {holder['pid']}) since {holder['when']}"

@@ -223,11 +223,12 @@ class EngineSummary:
         return tuple(d for d in self.diagnostics if d.severity in ("error", "info#err"))
 
     def to_json(self) -> dict[str, Any]:
+        """`summary`: changes per operation; `changes`: one entry per changed resource, in order."""
         return {
             "complete": self.complete,
-            "counts": self.group_counts(),
+            "summary": self.group_counts(),
             "unitemised_changes": self.unitemised,
-            "changes": {g: [r.to_json() for r in rs] for g, rs in self.by_group().items()},
+            "changes": [r.to_json() for r in self.changes],
             "policy": [p.to_json() for p in self.policy],
             "failures": [f.to_json() for f in self.failures],
             "diagnostics": [d.to_json() for d in self.diagnostics if d.severity != "info"],
@@ -298,8 +299,10 @@ def fold(events: Iterable[Any], masker: Masker | None = None) -> EngineSummary:
             )
         )
 
+    failed_urns = {f.urn for f in failures}
     resources = sorted(
-        (r.freeze() for r in records.values() if r.group is not None),
+        # a failed step did not happen: it is listed under failures, not as a change
+        (r.freeze() for r in records.values() if r.group is not None and r.urn not in failed_urns),
         key=lambda r: (GROUPS.index(r.group), r.urn),
     )
     return EngineSummary(

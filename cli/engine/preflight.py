@@ -15,6 +15,7 @@ machine instead of needing one. A failing gate raises a typed error; nothing is 
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import shutil
@@ -34,6 +35,7 @@ from cli.engine.errors import (
     PolicyFailedError,
     PulumiMissingError,
     PulumiVersionError,
+    locked_error,
 )
 from cli.engine.masking import Masker, redact_url
 from cli.project import Project
@@ -248,6 +250,43 @@ def check_backend(backend: Backend, probes: Probes, cli: CliInfo, masker: Masker
             "check the URL, the network and that the bucket or container exists; choose another with --backend",
         ],
     )
+
+
+def lock_files(backend: Backend, project_name: str, environment: str) -> list[Path]:
+    """Lock files of a file:// backend's stack (project-scoped layout, then the legacy one)."""
+    root = backend.local_path
+    if root is None:
+        return []
+    found: list[Path] = []
+    for folder in (
+        root / ".pulumi" / "locks" / "organization" / project_name / environment,
+        root / ".pulumi" / "locks" / environment,
+    ):
+        if folder.is_dir():
+            found += sorted(p for p in folder.iterdir() if p.is_file() and p.suffix == ".json")
+    return found
+
+
+def check_lock(backend: Backend, project_name: str, environment: str) -> None:
+    """Gate 2, continued: a file:// stack must not be locked by another (or an interrupted) run.
+
+    Remote backends report a lock when the engine starts; `errors.translate` says the same there.
+    """
+    locks = lock_files(backend, project_name, environment)
+    if not locks:
+        return
+    text = (
+        f"error: the stack is currently locked by {len(locks)} lock(s). Either wait for the other "
+        "process(es) to end or delete the lock file with `pulumi cancel`."
+    )
+    for path in locks:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        who = f"{data.get('username', '?')}@{data.get('hostname', '?')}"
+        text += f"\n  {backend.url}/{path.name}: created by {who} (pid {data.get('pid', '?')}) at {data.get('timestamp', '?')}"
+    raise locked_error(environment, text)
 
 
 def _first_line(text: str) -> str:
@@ -477,6 +516,7 @@ def run(
     ensure_local_state(backend)
     if "backend" in gates:
         check_backend(backend, probes, cli, masker)
+        check_lock(backend, project.name, name)
     if "credentials" in gates:
         check_credentials(raw.clouds, secrets, backend, probes)
     elif "secrets" in gates:

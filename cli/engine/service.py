@@ -61,6 +61,11 @@ class Runtime:
     notice: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
 
 
+def default_runtime() -> Runtime:
+    """The real machine; tests replace this function to inject fakes behind the commands."""
+    return Runtime()
+
+
 def timestamp(now: datetime) -> str:
     return now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -172,7 +177,7 @@ def preview(
     rt: Runtime | None = None,
 ) -> PreviewOutcome:
     """Preflight, then an engine preview with the policy pack; optionally saves an update plan."""
-    rt = rt or Runtime()
+    rt = rt or default_runtime()
     masker = Masker(environ=rt.probes.env)
     pf = preflight.run(project, name, backend_flag=backend, probes=rt.probes, masker=masker)
     packs, configs = policy_arguments(project, pf.environment)
@@ -219,7 +224,7 @@ def deploy(
     rt: Runtime | None = None,
 ) -> DeployOutcome:
     """Gates, a guarded preview, confirmation, then `up`; a history record whatever happens."""
-    rt = rt or Runtime()
+    rt = rt or default_runtime()
     if plan_file is not None and not plan_file.is_file():
         raise UsageError(f"--plan {plan_file}: file not found; save one with `infra preview --env {name} --save-plan FILE`")
     masker = Masker(environ=rt.probes.env)
@@ -285,7 +290,7 @@ class RefreshOutcome:
 
 def refresh(project: Project, name: str, *, yes: bool = False, backend: str | None = None, rt: Runtime | None = None) -> RefreshOutcome:
     """Show the refresh preview, then (confirmed) write the cloud's values into the state."""
-    rt = rt or Runtime()
+    rt = rt or default_runtime()
     masker = Masker(environ=rt.probes.env)
     pf = preflight.run(project, name, backend_flag=backend, probes=rt.probes, masker=masker,
                        gates=("cli", "backend", "credentials", "config"))
@@ -319,7 +324,7 @@ def destroy(
     Refused outright for the production tier. Otherwise the engineer types the environment's
     name; without a terminal, `--yes --confirm ENV` must both be given and ENV must match.
     """
-    rt = rt or Runtime()
+    rt = rt or default_runtime()
     tier = _raw_tier(project, name)
     if tier == "production":
         raise DestroyRefusedError(
@@ -367,7 +372,7 @@ def _raw_tier(project: Project, name: str) -> str | None:
 
 def cancel(project: Project, name: str, *, yes: bool = False, backend: str | None = None, rt: Runtime | None = None) -> None:
     """Stop the running update and clear the stack's lock (confirmed: it can leave pending operations)."""
-    rt = rt or Runtime()
+    rt = rt or default_runtime()
     masker = Masker(environ=rt.probes.env)
     pf = preflight.run(project, name, backend_flag=backend, probes=rt.probes, masker=masker, gates=preflight.STATE_GATES)
     confirm(name, action="cancel the running update and clear the lock of", yes=yes, console=rt.console)
@@ -378,7 +383,7 @@ def outputs(
     project: Project, name: str, *, show_secrets: bool = False, backend: str | None = None, rt: Runtime | None = None
 ) -> dict[str, dict[str, Any]]:
     """The stack's outputs; secret values masked unless `show_secrets`."""
-    rt = rt or Runtime()
+    rt = rt or default_runtime()
     masker = Masker(environ=rt.probes.env)
     pf = preflight.run(project, name, backend_flag=backend, probes=rt.probes, masker=masker, gates=preflight.STATE_GATES)
     return Engine(_spec(project, pf, create=False), masker).outputs(show_secrets=show_secrets)
@@ -449,7 +454,7 @@ def drift(
     rt: Runtime | None = None,
 ) -> tuple[str, list[drift_mod.DriftReport]]:
     """Drift of each environment, concurrently (bounded); every environment gets a report."""
-    rt = rt or Runtime()
+    rt = rt or default_runtime()
     if parallel < 1:
         raise UsageError(f"--parallel must be at least 1, got {parallel}")
     checked_at = timestamp(rt.now())
@@ -473,11 +478,11 @@ def drift(
     return checked_at, reports
 
 
-def write_drift_files(output_dir: Path, reports: Sequence[drift_mod.DriftReport], checked_at: str) -> list[Path]:
-    """DIR/<env>/drift.json, drift.md and exit-code, one folder per environment."""
+def write_drift_files(output_dir: Path, reports: Sequence[drift_mod.DriftReport], checked_at: str, *, per_environment: bool) -> list[Path]:
+    """drift.json, drift.md and exit-code: in `output_dir` for one environment, else in `output_dir/<env>/`."""
     written = []
     for report in reports:
-        folder = output_dir / report.environment
+        folder = output_dir / report.environment if per_environment else output_dir
         folder.mkdir(parents=True, exist_ok=True)
         doc = drift_mod.to_document([report], checked_at)
         (folder / "drift.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
