@@ -138,7 +138,9 @@ def default_sg_closed(stack: StackView, ctx: Context) -> Iterator[Verdict]:
         else:
             yield compliant(subject=group)
     for vpc in stack.of_type(VPC):
-        if not stack.dependents(vpc.urn, types=[DEFAULT_SECURITY_GROUP], prop="vpcId"):
+        if stack.dependents(vpc.urn, types=[DEFAULT_SECURITY_GROUP], prop="vpcId"):
+            yield compliant("its default security group is managed", vpc)
+        else:
             yield violation(f"VPC {vpc.name}: its default security group is not managed, so AWS's allow-all rules "
                             "stay; add a DefaultSecurityGroup with vpc_id set to it and no rules", vpc)
     if not groups and not stack.of_type(VPC):

@@ -136,7 +136,7 @@ def defender_plans(stack: StackView, ctx: Context) -> Iterator[Verdict]:
         if is_unknown(tier):
             yield unknown_until_apply("pricingTier", p)
         elif str(tier).lower() != "standard":
-            yield violation(f"defender plan {_plan_name(p) or p.name}: pricingTier is {show(tier)}; set it to 'Standard'", p)
+            yield violation(f"defender plan {_plan_name(p) or '?'} ({p.name}): pricingTier is {show(tier)}; set it to 'Standard'", p)
         else:
             yield compliant(subject=p)
     on = {(_plan_name(p) or "").lower() for p in pricings if str(p.get("pricingTier")).lower() == "standard"}
@@ -186,7 +186,7 @@ def no_privileged_roles_for_external(stack: StackView, ctx: Context) -> Iterator
             continue
         role_name = PRIVILEGED_ROLES.get(_role_guid(str(role or "")))
         if role_name is None:
-            yield not_applicable("not a privileged role", ra)
+            yield compliant("grants neither Owner nor User Access Administrator", ra)
             continue
         if str(ra.get("principalType") or "").lower() == "foreigngroup":
             yield violation(f"role assignment {ra.name}: grants {role_name} to a foreign (external) group; remove it", ra)

@@ -180,7 +180,7 @@ def access_expiry(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     for group in stack.of_type(GROUP):
         recorded = _recorded(group)
         if recorded is not None:
-            bad = _window(f"group {group.get('displayName') or group.name}: access", recorded, ctx)
+            bad = _window(f"group {group.name} ({group.get('displayName') or '?'}): access", recorded, ctx)
             yield Verdict(bad.status, bad.message, group) if bad else compliant(subject=group)
     for ra in stack.of_type(ROLE_ASSIGNMENT):
         yield from _check_assignment(ra, stack, ctx)
