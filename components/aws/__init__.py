@@ -101,6 +101,7 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             alias_prefix=prefix,
             classifications=key_classifications(env),
             config_delivery_enabled=config_recorder,
+            security_alerts_enabled=True,
             external_decrypt=partner_share.key_grants(share) if share else [],
             protect=protect,
         ),
@@ -223,6 +224,7 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             region=region,
             retention_days=max(env.protection.log_retention_days, 365),
             config_recorder_enabled=config_recorder,
+            alert_email=env.organization.security_contact,
             protect=protect,
         ),
         kms_key_arn=keys.key_arns[LOGS_KEY],
@@ -268,7 +270,9 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             readable_buckets=readable,
             identity_center=center,
             analytics_workgroup=f"{prefix}-analytics" if analytics else None,
-            data_read_buckets=[n for r, n in readable.items() if r in ("lake-curated", "lake-exports")],
+            data_read_buckets=[
+                n for r, n in readable.items() if r in ("lake-curated", "lake-exports")
+            ],
         ),
         opts=opts,
     )

@@ -16,16 +16,24 @@ class AnalyticsArgs(StrictModel):
 
     name_prefix: str = Field(pattern=r"^[a-z0-9-]+$", description="workgroup '<prefix>-analytics'")
     account_id: AwsAccountId = Field(description="results bucket must belong to this account")
-    results_bucket_name: str = Field(description="bucket that receives query results (the curated bucket)")
-    results_prefix: str = Field("athena-results/", pattern=r"^[a-z0-9-]+/$", description="prefix for results")
+    results_bucket_name: str = Field(
+        description="bucket that receives query results (the curated bucket)"
+    )
+    results_prefix: str = Field(
+        "athena-results/", pattern=r"^[a-z0-9-]+/$", description="prefix for results"
+    )
     results_classification: Classification = Field(
-        Classification.restricted, description="results can contain voter data: tagged and keyed as restricted"
+        Classification.restricted,
+        description="results can contain voter data: tagged and keyed as restricted",
     )
     bytes_scanned_cutoff_per_query: int = Field(
-        100 * 1024**3, ge=10 * 1024**2, description="queries scanning more are cancelled (default 100 GiB)"
+        100 * 1024**3,
+        ge=10 * 1024**2,
+        description="queries scanning more are cancelled (default 100 GiB)",
     )
     catalog_encryption_enabled: bool = Field(
-        True, description="encrypt the account's Glue Data Catalog with the results key (account-wide setting)"
+        True,
+        description="encrypt the account's Glue Data Catalog with the results key (account-wide setting)",
     )
 
     @field_validator("name_prefix")
@@ -69,7 +77,8 @@ class Analytics(pulumi.ComponentResource):
                         catalog_encryption_mode="SSE-KMS", sse_aws_kms_key_id=results_kms_key_arn
                     ),
                     connection_password_encryption=aws.glue.DataCatalogEncryptionSettingsDataCatalogEncryptionSettingsConnectionPasswordEncryptionArgs(
-                        return_connection_password_encrypted=True, aws_kms_key_id=results_kms_key_arn
+                        return_connection_password_encrypted=True,
+                        aws_kms_key_id=results_kms_key_arn,
                     ),
                 ),
                 opts=child,

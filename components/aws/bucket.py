@@ -15,7 +15,13 @@ from typing import Literal
 import pulumi
 from pydantic import Field, field_validator, model_validator
 
-from components.aws.documents import Statement, bucket_arn, check_bucket_name, dumps, tls_only_statement
+from components.aws.documents import (
+    Statement,
+    bucket_arn,
+    check_bucket_name,
+    dumps,
+    tls_only_statement,
+)
 from components.tagging import classified
 from stacks.model import AwsAccountId, Classification, StrictModel
 
@@ -24,16 +30,25 @@ class SecureBucketArgs(StrictModel):
     """A private, encrypted, versioned, logged bucket; loosening any of that is not offered."""
 
     bucket_name: str = Field(description="globally unique name: lower case, 3-63 characters")
-    classification: Classification = Field(description="tags the bucket; the caller picks the matching key")
-    encryption: Literal["aws:kms", "AES256"] = Field(
-        "aws:kms", description="aws:kms needs kms_key_arn; AES256 (SSE-S3) only for access-log targets"
+    classification: Classification = Field(
+        description="tags the bucket; the caller picks the matching key"
     )
-    noncurrent_version_days: int = Field(30, ge=1, description="old object versions are deleted after this")
-    expiration_days: int | None = Field(None, ge=1, description="current objects never expire when omitted")
+    encryption: Literal["aws:kms", "AES256"] = Field(
+        "aws:kms",
+        description="aws:kms needs kms_key_arn; AES256 (SSE-S3) only for access-log targets",
+    )
+    noncurrent_version_days: int = Field(
+        30, ge=1, description="old object versions are deleted after this"
+    )
+    expiration_days: int | None = Field(
+        None, ge=1, description="current objects never expire when omitted"
+    )
     access_logging_enabled: bool = Field(
         True, description="off only for the access-log bucket itself (logging to itself would loop)"
     )
-    extra_tags: dict[str, str] = Field(default_factory=dict, description="added to the bucket's tags")
+    extra_tags: dict[str, str] = Field(
+        default_factory=dict, description="added to the bucket's tags"
+    )
     protect: bool = Field(True, description="the bucket cannot be deleted by Pulumi while true")
 
     @field_validator("bucket_name")
@@ -74,7 +89,9 @@ class SecureBucket(pulumi.ComponentResource):
         import pulumi_aws as aws
 
         if args.encryption == "aws:kms" and kms_key_arn is None:
-            raise ValueError(f"bucket {args.bucket_name} uses aws:kms and needs kms_key_arn; pass the classification's key")
+            raise ValueError(
+                f"bucket {args.bucket_name} uses aws:kms and needs kms_key_arn; pass the classification's key"
+            )
         if args.access_logging_enabled and access_log_bucket is None:
             raise ValueError(
                 f"bucket {args.bucket_name} needs access_log_bucket for access logging; "
@@ -125,7 +142,9 @@ class SecureBucket(pulumi.ComponentResource):
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning",
             bucket=bucket_id,
-            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(
+                status="Enabled"
+            ),
             opts=child,
         )
         self._create_lifecycle(name, args, bucket_id, versioning)
@@ -142,10 +161,17 @@ class SecureBucket(pulumi.ComponentResource):
             bucket=bucket_id,
             policy=dumps([tls_only_statement(args.bucket_name), *policy_statements]),
             # PutBucketPolicy races with the public access block and ownership controls otherwise.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.public_access_block, ownership]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[self.public_access_block, ownership]
+            ),
         )
         self.register_outputs(
-            {"name": name, "resource_id": self.bucket.id, "bucket_name": args.bucket_name, "arn": args.arn}
+            {
+                "name": name,
+                "resource_id": self.bucket.id,
+                "bucket_name": args.bucket_name,
+                "arn": args.arn,
+            }
         )
 
     def _create_lifecycle(self, name: str, args: SecureBucketArgs, bucket_id, versioning) -> None:
@@ -170,7 +196,9 @@ class SecureBucket(pulumi.ComponentResource):
                     id="retention",
                     status="Enabled",
                     filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
-                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=args.expiration_days),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        days=args.expiration_days
+                    ),
                 )
             )
         aws.s3.BucketLifecycleConfiguration(
@@ -181,7 +209,9 @@ class SecureBucket(pulumi.ComponentResource):
         )
 
 
-def access_log_target_statements(bucket_name: str, account_id: str, source_prefix: str) -> list[Statement]:
+def access_log_target_statements(
+    bucket_name: str, account_id: str, source_prefix: str
+) -> list[Statement]:
     """Let S3 server access logging write into `bucket_name` for this account's `<prefix>-*` buckets only."""
     return [
         {
@@ -203,13 +233,19 @@ class AccessLogBucketArgs(StrictModel):
 
     bucket_name: str
     account_id: AwsAccountId
-    source_prefix: str = Field(description="only buckets whose names start with '<source_prefix>-' may log here")
-    retention_days: int = Field(365, ge=1, description="log objects are deleted after this many days")
+    source_prefix: str = Field(
+        description="only buckets whose names start with '<source_prefix>-' may log here"
+    )
+    retention_days: int = Field(
+        365, ge=1, description="log objects are deleted after this many days"
+    )
     noncurrent_version_days: int = Field(30, ge=1)
     protect: bool = True
 
 
-def access_log_bucket(name: str, args: AccessLogBucketArgs, opts: pulumi.ResourceOptions | None = None) -> SecureBucket:
+def access_log_bucket(
+    name: str, args: AccessLogBucketArgs, opts: pulumi.ResourceOptions | None = None
+) -> SecureBucket:
     """The access-log bucket: SSE-S3 (AES256), because S3 log delivery cannot use a customer KMS key
     without granting the logging service that key; it logs nowhere itself (that would loop)."""
     return SecureBucket(
@@ -223,6 +259,8 @@ def access_log_bucket(name: str, args: AccessLogBucketArgs, opts: pulumi.Resourc
             access_logging_enabled=False,
             protect=args.protect,
         ),
-        policy_statements=access_log_target_statements(args.bucket_name, args.account_id, args.source_prefix),
+        policy_statements=access_log_target_statements(
+            args.bucket_name, args.account_id, args.source_prefix
+        ),
         opts=opts,
     )

@@ -21,13 +21,17 @@ class BudgetArgs(StrictModel):
 
     name: str = Field(pattern=r"^[a-z0-9-]+$", description="budget name, '<prefix>-monthly'")
     monthly_usd: float = Field(gt=0, description="the monthly limit")
-    recipients: list[EmailStr] = Field(min_length=1, max_length=10, description="owners first; AWS allows 10")
+    recipients: list[EmailStr] = Field(
+        min_length=1, max_length=10, description="owners first; AWS allows 10"
+    )
 
 
 class Budget(pulumi.ComponentResource):
     """An AWS Budgets monthly cost budget with four e-mail notifications."""
 
-    def __init__(self, name: str, args: BudgetArgs, *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: BudgetArgs, *, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("civic:aws:Budget", name, None, opts)
         import pulumi_aws as aws
 
@@ -51,4 +55,6 @@ class Budget(pulumi.ComponentResource):
             ],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({"name": name, "resource_id": self.budget.id, "budget_name": args.name})
+        self.register_outputs(
+            {"name": name, "resource_id": self.budget.id, "budget_name": args.name}
+        )

@@ -7,7 +7,12 @@ from collections.abc import Mapping, Sequence
 import pulumi
 from pydantic import Field, model_validator
 
-from components.aws.bucket import AccessLogBucketArgs, SecureBucket, SecureBucketArgs, access_log_bucket
+from components.aws.bucket import (
+    AccessLogBucketArgs,
+    SecureBucket,
+    SecureBucketArgs,
+    access_log_bucket,
+)
 from components.aws.documents import Statement, check_bucket_name
 from stacks.model import AwsAccountId, Classification, StrictModel
 
@@ -18,28 +23,37 @@ ACCESS_LOGS = "access-logs"
 class DataLakeArgs(StrictModel):
     """Three data buckets (SSE-KMS with their classification's key) and an access-log bucket."""
 
-    name_prefix: str = Field(pattern=r"^[a-z0-9-]+$", description="buckets are named '<prefix>-<role>'")
+    name_prefix: str = Field(
+        pattern=r"^[a-z0-9-]+$", description="buckets are named '<prefix>-<role>'"
+    )
     account_id: AwsAccountId
     data_classification: Classification = Field(
-        Classification.restricted, description="raw and curated: voter and donor data are restricted"
+        Classification.restricted,
+        description="raw and curated: voter and donor data are restricted",
     )
     exports_classification: Classification = Field(
         Classification.internal, description="exports: the highest shareable classification"
     )
-    noncurrent_version_days: int = Field(30, ge=1, description="old object versions are deleted after this")
+    noncurrent_version_days: int = Field(
+        30, ge=1, description="old object versions are deleted after this"
+    )
     retention_days: dict[Classification, int] = Field(
         default_factory=lambda: {
             Classification.public: 365, Classification.internal: 730, Classification.restricted: 1825,
         },
         description="current objects expire after this many days, by the bucket's classification",
     )  # fmt: skip
-    access_log_retention_days: int = Field(365, ge=1, description="access logs are deleted after this")
+    access_log_retention_days: int = Field(
+        365, ge=1, description="access logs are deleted after this"
+    )
     protect: bool = Field(True, description="buckets cannot be deleted by Pulumi while true")
 
     @model_validator(mode="after")
     def _check(self) -> DataLakeArgs:
         if self.exports_classification is Classification.restricted:
-            raise ValueError("exports_classification must be public or internal: exports are shared, got restricted")
+            raise ValueError(
+                "exports_classification must be public or internal: exports are shared, got restricted"
+            )
         for role in (*LAKE_ROLES, ACCESS_LOGS):
             check_bucket_name(f"{self.name_prefix}-{role}")
         for classification in {self.data_classification, self.exports_classification}:
@@ -78,7 +92,9 @@ class DataLake(pulumi.ComponentResource):
         unknown = set(extra_statements) | set(extra_tags)
         unknown -= set(LAKE_ROLES)
         if unknown:
-            raise ValueError(f"extra statements or tags for unknown lake buckets {sorted(unknown)}; use {LAKE_ROLES}")
+            raise ValueError(
+                f"extra statements or tags for unknown lake buckets {sorted(unknown)}; use {LAKE_ROLES}"
+            )
         child = pulumi.ResourceOptions(parent=self)
         self.access_logs = access_log_bucket(
             f"{name}-access-logs",

@@ -20,6 +20,11 @@ from stacks.model import AwsAccountId, StrictModel
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 STS_AUDIENCE = "sts.amazonaws.com"
 SESSION_SECONDS = 3600
+SERVICE_LINKED = (
+    "rds.amazonaws.com", "redshift.amazonaws.com", "guardduty.amazonaws.com",
+    "malware-protection.guardduty.amazonaws.com", "config.amazonaws.com",
+)  # fmt: skip
+"""Services whose service-linked roles the deploy role may create (and read or delete)."""
 
 
 def github_subject(repository: str, environment: str) -> str:
@@ -32,7 +37,9 @@ class DeployRoleArgs(StrictModel):
 
     account_id: AwsAccountId
     region: str
-    name_prefix: str = Field(pattern=r"^[a-z0-9-]+$", description="role '<prefix>-github-deploy'; scopes names")
+    name_prefix: str = Field(
+        pattern=r"^[a-z0-9-]+$", description="role '<prefix>-github-deploy'; scopes names"
+    )
     github_repository: str = Field(pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
     environment: str = Field(description="GitHub deployment environment; equals the stack name")
     glue_database: str | None = Field(None, description="no Glue/Athena permissions when omitted")
@@ -65,7 +72,9 @@ def deploy_trust_policy(args: DeployRoleArgs) -> str:
                 "Condition": {
                     "StringEquals": {
                         f"{GITHUB_OIDC_HOST}:aud": STS_AUDIENCE,
-                        f"{GITHUB_OIDC_HOST}:sub": github_subject(args.github_repository, args.environment),
+                        f"{GITHUB_OIDC_HOST}:sub": github_subject(
+                            args.github_repository, args.environment
+                        ),
                     }
                 },
             }
@@ -97,11 +106,24 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
             "Sid": "Network",
             "Effect": "Allow",
             "Action": [
-                "ec2:Describe*", "ec2:*Vpc", "ec2:*VpcAttribute", "ec2:*Subnet", "ec2:ModifySubnetAttribute",
-                "ec2:*RouteTable", "ec2:*Route", "ec2:*InternetGateway", "ec2:*NatGateway",
-                "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:*SecurityGroup",
-                "ec2:*SecurityGroupIngress", "ec2:*SecurityGroupEgress", "ec2:*VpcEndpoint*",
-                "ec2:*FlowLogs", "ec2:CreateTags", "ec2:DeleteTags",
+                "ec2:Describe*",
+                "ec2:*Vpc",
+                "ec2:*VpcAttribute",
+                "ec2:*Subnet",
+                "ec2:ModifySubnetAttribute",
+                "ec2:*RouteTable",
+                "ec2:*Route",
+                "ec2:*InternetGateway",
+                "ec2:*NatGateway",
+                "ec2:AllocateAddress",
+                "ec2:ReleaseAddress",
+                "ec2:*SecurityGroup",
+                "ec2:*SecurityGroupIngress",
+                "ec2:*SecurityGroupEgress",
+                "ec2:*VpcEndpoint*",
+                "ec2:*FlowLogs",
+                "ec2:CreateTags",
+                "ec2:DeleteTags",
             ],
             "Resource": "*",
             "Condition": in_region,
@@ -110,10 +132,18 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
             "Sid": "BucketConfiguration",
             "Effect": "Allow",
             "Action": [
-                "s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucket*", "s3:PutBucket*",
-                "s3:DeleteBucketPolicy", "s3:GetEncryptionConfiguration", "s3:PutEncryptionConfiguration",
-                "s3:GetLifecycleConfiguration", "s3:PutLifecycleConfiguration",
-                "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration",
+                "s3:CreateBucket",
+                "s3:DeleteBucket",
+                "s3:ListBucket",
+                "s3:GetBucket*",
+                "s3:PutBucket*",
+                "s3:DeleteBucketPolicy",
+                "s3:GetEncryptionConfiguration",
+                "s3:PutEncryptionConfiguration",
+                "s3:GetLifecycleConfiguration",
+                "s3:PutLifecycleConfiguration",
+                "s3:GetAccelerateConfiguration",
+                "s3:GetReplicationConfiguration",
             ],
             "Resource": [f"arn:aws:s3:::{prefix}-*"],
         },  # fmt: skip
@@ -128,19 +158,40 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
             "Sid": "ManageKeys",
             "Effect": "Allow",
             "Action": [
-                "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
-                "kms:EnableKeyRotation", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
-                "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias",
-                "kms:UpdateAlias", "kms:CreateGrant", "kms:Decrypt", "kms:GenerateDataKey*",
+                "kms:DescribeKey",
+                "kms:GetKeyPolicy",
+                "kms:PutKeyPolicy",
+                "kms:GetKeyRotationStatus",
+                "kms:EnableKeyRotation",
+                "kms:ListResourceTags",
+                "kms:TagResource",
+                "kms:UntagResource",
+                "kms:UpdateKeyDescription",
+                "kms:ScheduleKeyDeletion",
+                "kms:CreateAlias",
+                "kms:DeleteAlias",
+                "kms:UpdateAlias",
+                "kms:CreateGrant",
+                "kms:Decrypt",
+                "kms:GenerateDataKey*",
             ],
-            "Resource": [f"arn:aws:kms:{region}:{acct}:key/*", f"arn:aws:kms:{region}:{acct}:alias/{prefix}-*"],
+            "Resource": [
+                f"arn:aws:kms:{region}:{acct}:key/*",
+                f"arn:aws:kms:{region}:{acct}:alias/{prefix}-*",
+            ],
         },  # fmt: skip
         {
             "Sid": "LogGroups",
             "Effect": "Allow",
             "Action": [
-                "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:AssociateKmsKey",
-                "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource",
+                "logs:CreateLogGroup",
+                "logs:DeleteLogGroup",
+                "logs:PutRetentionPolicy",
+                "logs:AssociateKmsKey",
+                "logs:DisassociateKmsKey",
+                "logs:TagResource",
+                "logs:UntagResource",
+                "logs:ListTagsForResource",
                 "logs:DescribeLogGroups",
             ],
             "Resource": [f"arn:aws:logs:{region}:{acct}:log-group:/civic/{prefix}-*"],
@@ -156,9 +207,18 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
             "Sid": "PlatformRoles",
             "Effect": "Allow",
             "Action": [
-                "iam:GetRole", "iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:TagRole",
-                "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:ListRolePolicies", "iam:GetRolePolicy",
-                "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
+                "iam:GetRole",
+                "iam:CreateRole",
+                "iam:DeleteRole",
+                "iam:UpdateRole",
+                "iam:TagRole",
+                "iam:UntagRole",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:ListRolePolicies",
+                "iam:GetRolePolicy",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:ListAttachedRolePolicies",
                 "iam:ListInstanceProfilesForRole",
             ],
             "Resource": role_arns,
@@ -174,35 +234,53 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
             "Sid": "GitHubOidcProvider",
             "Effect": "Allow",
             "Action": [
-                "iam:GetOpenIDConnectProvider", "iam:CreateOpenIDConnectProvider",
-                "iam:DeleteOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint",
-                "iam:AddClientIDToOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider",
-                "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider",
+                "iam:GetOpenIDConnectProvider",
+                "iam:CreateOpenIDConnectProvider",
+                "iam:DeleteOpenIDConnectProvider",
+                "iam:UpdateOpenIDConnectProviderThumbprint",
+                "iam:AddClientIDToOpenIDConnectProvider",
+                "iam:RemoveClientIDFromOpenIDConnectProvider",
+                "iam:TagOpenIDConnectProvider",
+                "iam:UntagOpenIDConnectProvider",
             ],
             "Resource": args.oidc_provider_arn,
         },  # fmt: skip
         {
-            "Sid": "ServiceLinkedRoles",
+            "Sid": "CreateServiceLinkedRoles",
             "Effect": "Allow",
             "Action": "iam:CreateServiceLinkedRole",
             "Resource": f"arn:aws:iam::{acct}:role/aws-service-role/*",
-            "Condition": {
-                "StringEquals": {
-                    "iam:AWSServiceName": [
-                        "rds.amazonaws.com", "redshift.amazonaws.com", "guardduty.amazonaws.com",
-                        "malware-protection.guardduty.amazonaws.com", "config.amazonaws.com",
-                    ]
-                }
-            },
-        },  # fmt: skip
+            "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}},
+        },
+        {
+            "Sid": "ManageServiceLinkedRoles",
+            "Effect": "Allow",
+            "Action": [
+                "iam:GetRole",
+                "iam:DeleteServiceLinkedRole",
+                "iam:GetServiceLinkedRoleDeletionStatus",
+            ],
+            "Resource": [
+                f"arn:aws:iam::{acct}:role/aws-service-role/{service}/*"
+                for service in SERVICE_LINKED
+            ],
+        },
         {
             "Sid": "AuditTrail",
             "Effect": "Allow",
             "Action": [
-                "cloudtrail:CreateTrail", "cloudtrail:UpdateTrail", "cloudtrail:DeleteTrail",
-                "cloudtrail:StartLogging", "cloudtrail:StopLogging", "cloudtrail:GetTrail",
-                "cloudtrail:GetTrailStatus", "cloudtrail:GetEventSelectors", "cloudtrail:PutEventSelectors",
-                "cloudtrail:GetInsightSelectors", "cloudtrail:AddTags", "cloudtrail:RemoveTags",
+                "cloudtrail:CreateTrail",
+                "cloudtrail:UpdateTrail",
+                "cloudtrail:DeleteTrail",
+                "cloudtrail:StartLogging",
+                "cloudtrail:StopLogging",
+                "cloudtrail:GetTrail",
+                "cloudtrail:GetTrailStatus",
+                "cloudtrail:GetEventSelectors",
+                "cloudtrail:PutEventSelectors",
+                "cloudtrail:GetInsightSelectors",
+                "cloudtrail:AddTags",
+                "cloudtrail:RemoveTags",
                 "cloudtrail:ListTags",
             ],
             "Resource": f"arn:aws:cloudtrail:{region}:{acct}:trail/{prefix}-*",
@@ -218,26 +296,70 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
             "Sid": "ThreatDetection",
             "Effect": "Allow",
             "Action": [
-                "guardduty:CreateDetector", "guardduty:GetDetector", "guardduty:UpdateDetector",
-                "guardduty:DeleteDetector", "guardduty:ListDetectors", "guardduty:TagResource",
-                "guardduty:UntagResource", "guardduty:ListTagsForResource",
+                "guardduty:CreateDetector",
+                "guardduty:GetDetector",
+                "guardduty:UpdateDetector",
+                "guardduty:DeleteDetector",
+                "guardduty:ListDetectors",
+                "guardduty:TagResource",
+                "guardduty:UntagResource",
+                "guardduty:ListTagsForResource",
             ],
             "Resource": "*",
             "Condition": in_region,
         },  # fmt: skip
         {
+            "Sid": "SecurityAlerts",
+            "Effect": "Allow",
+            "Action": [
+                "sns:CreateTopic",
+                "sns:DeleteTopic",
+                "sns:GetTopicAttributes",
+                "sns:SetTopicAttributes",
+                "sns:Subscribe",
+                "sns:Unsubscribe",
+                "sns:GetSubscriptionAttributes",
+                "sns:ListSubscriptionsByTopic",
+                "sns:TagResource",
+                "sns:UntagResource",
+                "sns:ListTagsForResource",
+                "events:PutRule",
+                "events:DeleteRule",
+                "events:DescribeRule",
+                "events:PutTargets",
+                "events:RemoveTargets",
+                "events:ListTargetsByRule",
+                "events:TagResource",
+                "events:UntagResource",
+                "events:ListTagsForResource",
+            ],
+            "Resource": [
+                f"arn:aws:sns:{region}:{acct}:{prefix}-*",
+                f"arn:aws:events:{region}:{acct}:rule/{prefix}-*",
+            ],
+        },  # fmt: skip
+        {
             "Sid": "Budgets",
             "Effect": "Allow",
-            "Action": ["budgets:ViewBudget", "budgets:ModifyBudget", "budgets:ListTagsForResource",
-                       "budgets:TagResource", "budgets:UntagResource"],
+            "Action": [
+                "budgets:ViewBudget",
+                "budgets:ModifyBudget",
+                "budgets:ListTagsForResource",
+                "budgets:TagResource",
+                "budgets:UntagResource",
+            ],
             "Resource": f"arn:aws:budgets::{acct}:budget/{prefix}-*",
         },  # fmt: skip
         {
             "Sid": "NoSelfEdit",
             "Effect": "Deny",
             "Action": [
-                "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy",
-                "iam:AttachRolePolicy", "iam:DeleteRole", "iam:PutRolePermissionsBoundary",
+                "iam:PutRolePolicy",
+                "iam:DeleteRolePolicy",
+                "iam:UpdateAssumeRolePolicy",
+                "iam:AttachRolePolicy",
+                "iam:DeleteRole",
+                "iam:PutRolePermissionsBoundary",
                 "iam:DeleteRolePermissionsBoundary",
             ],
             "Resource": f"arn:aws:iam::{acct}:role/{args.role_name}",
@@ -249,11 +371,21 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
                 "Sid": "Analytics",
                 "Effect": "Allow",
                 "Action": [
-                    "glue:GetDatabase", "glue:CreateDatabase", "glue:UpdateDatabase", "glue:DeleteDatabase",
-                    "glue:GetDataCatalogEncryptionSettings", "glue:PutDataCatalogEncryptionSettings",
-                    "glue:GetTags", "glue:TagResource", "glue:UntagResource",
-                    "athena:CreateWorkGroup", "athena:GetWorkGroup", "athena:UpdateWorkGroup",
-                    "athena:DeleteWorkGroup", "athena:ListTagsForResource", "athena:TagResource",
+                    "glue:GetDatabase",
+                    "glue:CreateDatabase",
+                    "glue:UpdateDatabase",
+                    "glue:DeleteDatabase",
+                    "glue:GetDataCatalogEncryptionSettings",
+                    "glue:PutDataCatalogEncryptionSettings",
+                    "glue:GetTags",
+                    "glue:TagResource",
+                    "glue:UntagResource",
+                    "athena:CreateWorkGroup",
+                    "athena:GetWorkGroup",
+                    "athena:UpdateWorkGroup",
+                    "athena:DeleteWorkGroup",
+                    "athena:ListTagsForResource",
+                    "athena:TagResource",
                     "athena:UntagResource",
                 ],
                 "Resource": [
@@ -268,10 +400,16 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
             {
                 "Sid": "ManagedDatabaseSecrets",
                 "Effect": "Allow",
-                "Action": ["secretsmanager:CreateSecret", "secretsmanager:DescribeSecret",
-                           "secretsmanager:TagResource", "secretsmanager:RotateSecret"],
-                "Resource": [f"arn:aws:secretsmanager:{region}:{acct}:secret:rds!*",
-                             f"arn:aws:secretsmanager:{region}:{acct}:secret:redshift!*"],
+                "Action": [
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:TagResource",
+                    "secretsmanager:RotateSecret",
+                ],
+                "Resource": [
+                    f"arn:aws:secretsmanager:{region}:{acct}:secret:rds!*",
+                    f"arn:aws:secretsmanager:{region}:{acct}:secret:redshift!*",
+                ],
             }  # fmt: skip
         )
     if args.postgres_enabled:
@@ -280,10 +418,19 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
                 "Sid": "Postgres",
                 "Effect": "Allow",
                 "Action": [
-                    "rds:CreateDBInstance", "rds:ModifyDBInstance", "rds:DeleteDBInstance", "rds:DescribeDBInstances",
-                    "rds:RebootDBInstance", "rds:CreateDBSnapshot", "rds:*DBSubnetGroup*", "rds:*DBParameterGroup*",
-                    "rds:DescribeDBParameters", "rds:ModifyDBParameterGroup", "rds:AddTagsToResource",
-                    "rds:RemoveTagsFromResource", "rds:ListTagsForResource",
+                    "rds:CreateDBInstance",
+                    "rds:ModifyDBInstance",
+                    "rds:DeleteDBInstance",
+                    "rds:DescribeDBInstances",
+                    "rds:RebootDBInstance",
+                    "rds:CreateDBSnapshot",
+                    "rds:*DBSubnetGroup*",
+                    "rds:*DBParameterGroup*",
+                    "rds:DescribeDBParameters",
+                    "rds:ModifyDBParameterGroup",
+                    "rds:AddTagsToResource",
+                    "rds:RemoveTagsFromResource",
+                    "rds:ListTagsForResource",
                 ],
                 "Resource": f"arn:aws:rds:{region}:{acct}:*",
             }  # fmt: skip
@@ -294,9 +441,12 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
                 "Sid": "RedshiftServerless",
                 "Effect": "Allow",
                 "Action": [
-                    "redshift-serverless:*Namespace", "redshift-serverless:*Workgroup",
-                    "redshift-serverless:ListNamespaces", "redshift-serverless:ListWorkgroups",
-                    "redshift-serverless:TagResource", "redshift-serverless:UntagResource",
+                    "redshift-serverless:*Namespace",
+                    "redshift-serverless:*Workgroup",
+                    "redshift-serverless:ListNamespaces",
+                    "redshift-serverless:ListWorkgroups",
+                    "redshift-serverless:TagResource",
+                    "redshift-serverless:UntagResource",
                     "redshift-serverless:ListTagsForResource",
                 ],
                 "Resource": f"arn:aws:redshift-serverless:{region}:{acct}:*",
@@ -308,10 +458,14 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
                 "Sid": "ConfigRecorder",
                 "Effect": "Allow",
                 "Action": [
-                    "config:PutConfigurationRecorder", "config:DeleteConfigurationRecorder",
-                    "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus",
-                    "config:StartConfigurationRecorder", "config:StopConfigurationRecorder",
-                    "config:PutDeliveryChannel", "config:DeleteDeliveryChannel",
+                    "config:PutConfigurationRecorder",
+                    "config:DeleteConfigurationRecorder",
+                    "config:DescribeConfigurationRecorders",
+                    "config:DescribeConfigurationRecorderStatus",
+                    "config:StartConfigurationRecorder",
+                    "config:StopConfigurationRecorder",
+                    "config:PutDeliveryChannel",
+                    "config:DeleteDeliveryChannel",
                     "config:DescribeDeliveryChannels",
                 ],
                 "Resource": "*",
@@ -324,14 +478,26 @@ def deploy_statements(args: DeployRoleArgs) -> list[Statement]:
                 "Sid": "IdentityCenterPermissionSets",
                 "Effect": "Allow",
                 "Action": [
-                    "sso:CreatePermissionSet", "sso:DescribePermissionSet", "sso:UpdatePermissionSet",
-                    "sso:DeletePermissionSet", "sso:ProvisionPermissionSet", "sso:DescribePermissionSetProvisioningStatus",
-                    "sso:AttachManagedPolicyToPermissionSet", "sso:DetachManagedPolicyFromPermissionSet",
-                    "sso:ListManagedPoliciesInPermissionSet", "sso:PutInlinePolicyToPermissionSet",
-                    "sso:GetInlinePolicyForPermissionSet", "sso:DeleteInlinePolicyFromPermissionSet",
-                    "sso:CreateAccountAssignment", "sso:DeleteAccountAssignment",
-                    "sso:DescribeAccountAssignmentCreationStatus", "sso:DescribeAccountAssignmentDeletionStatus",
-                    "sso:ListAccountAssignments", "sso:TagResource", "sso:UntagResource", "sso:ListTagsForResource",
+                    "sso:CreatePermissionSet",
+                    "sso:DescribePermissionSet",
+                    "sso:UpdatePermissionSet",
+                    "sso:DeletePermissionSet",
+                    "sso:ProvisionPermissionSet",
+                    "sso:DescribePermissionSetProvisioningStatus",
+                    "sso:AttachManagedPolicyToPermissionSet",
+                    "sso:DetachManagedPolicyFromPermissionSet",
+                    "sso:ListManagedPoliciesInPermissionSet",
+                    "sso:PutInlinePolicyToPermissionSet",
+                    "sso:GetInlinePolicyForPermissionSet",
+                    "sso:DeleteInlinePolicyFromPermissionSet",
+                    "sso:CreateAccountAssignment",
+                    "sso:DeleteAccountAssignment",
+                    "sso:DescribeAccountAssignmentCreationStatus",
+                    "sso:DescribeAccountAssignmentDeletionStatus",
+                    "sso:ListAccountAssignments",
+                    "sso:TagResource",
+                    "sso:UntagResource",
+                    "sso:ListTagsForResource",
                 ],
                 "Resource": "*",
             }  # fmt: skip
@@ -346,10 +512,16 @@ class VendorRoleArgs(StrictModel):
     """A vendor's cross-account role: ExternalId required, one-hour sessions, ends on a date."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
-    account_id: AwsAccountId = Field(description="the vendor's account; its root is the trusted principal")
+    account_id: AwsAccountId = Field(
+        description="the vendor's account; its root is the trusted principal"
+    )
     external_id: str = Field(min_length=8, description="the ExternalId the vendor must present")
-    expires: date = Field(description="the trust stops at the start of this day; also the access-expires tag")
-    read_resources: list[str] = Field(default_factory=list, description="names from READABLE; no access when empty")
+    expires: date = Field(
+        description="the trust stops at the start of this day; also the access-expires tag"
+    )
+    read_resources: list[str] = Field(
+        default_factory=list, description="names from READABLE; no access when empty"
+    )
 
 
 def vendor_trust_policy(vendor: VendorRoleArgs) -> str:
@@ -400,7 +572,9 @@ class PermissionSetSpec(StrictModel):
     name: str = Field(pattern=r"^[\w+=,.@-]{1,32}$")
     description: str
     managed_policy_arns: list[str] = Field(default_factory=list)
-    data_read: bool = Field(False, description="adds an inline policy: Athena workgroup, Glue, read curated/exports")
+    data_read: bool = Field(
+        False, description="adds an inline policy: Athena workgroup, Glue, read curated/exports"
+    )
     session_duration: str = "PT4H"
 
 
@@ -446,7 +620,9 @@ class IdentityCenterArgs(StrictModel):
     def _known_groups(self) -> IdentityCenterArgs:
         unknown = sorted(set(self.group_ids) - set(GROUP_PERMISSION_SETS))
         if unknown:
-            raise ValueError(f"identity center group ids for unknown groups {unknown}; use {sorted(GROUP_PERMISSION_SETS)}")
+            raise ValueError(
+                f"identity center group ids for unknown groups {unknown}; use {sorted(GROUP_PERMISSION_SETS)}"
+            )
         return self
 
 
@@ -478,20 +654,31 @@ class AwsIdentityArgs(StrictModel):
     """Everything identity-related for one environment's AWS account."""
 
     deploy: DeployRoleArgs
-    vendors: list[VendorRoleArgs] = Field(default_factory=list, description="no vendor roles when empty")
-    readable_buckets: dict[str, str] = Field(
-        default_factory=dict, description="names vendors may list in aws_read_resources -> bucket name"
+    vendors: list[VendorRoleArgs] = Field(
+        default_factory=list, description="no vendor roles when empty"
     )
-    identity_center: IdentityCenterArgs | None = Field(None, description="no permission sets when omitted")
-    analytics_workgroup: str | None = Field(None, description="Athena workgroup the data-team set may use")
-    data_read_buckets: list[str] = Field(default_factory=list, description="buckets the data-team set may read")
+    readable_buckets: dict[str, str] = Field(
+        default_factory=dict,
+        description="names vendors may list in aws_read_resources -> bucket name",
+    )
+    identity_center: IdentityCenterArgs | None = Field(
+        None, description="no permission sets when omitted"
+    )
+    analytics_workgroup: str | None = Field(
+        None, description="Athena workgroup the data-team set may use"
+    )
+    data_read_buckets: list[str] = Field(
+        default_factory=list, description="buckets the data-team set may read"
+    )
 
     @model_validator(mode="after")
     def _resources_exist(self) -> AwsIdentityArgs:
         for vendor in self.vendors:
             for resource in vendor.read_resources:
                 if resource not in self.readable_buckets:
-                    known = ", ".join(sorted(self.readable_buckets)) or "none (the data lake is off)"
+                    known = (
+                        ", ".join(sorted(self.readable_buckets)) or "none (the data lake is off)"
+                    )
                     raise ValueError(
                         f"vendor {vendor.name}: aws_read_resources names unknown resource {resource!r}; "
                         f"use one of {known}"
@@ -505,7 +692,9 @@ class AwsIdentity(pulumi.ComponentResource):
     deploy_role_arn: str
     vendor_role_arns: dict[str, str]
 
-    def __init__(self, name: str, args: AwsIdentityArgs, *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: AwsIdentityArgs, *, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("civic:aws:Identity", name, None, opts)
         self._name = name
         self._create_deploy_role(args.deploy)
@@ -564,7 +753,9 @@ class AwsIdentity(pulumi.ComponentResource):
             tags={"access-expires": vendor.expires.isoformat(), "vendor": vendor.name},
             opts=child,
         )
-        statements = vendor_read_statements(vendor, args.readable_buckets, args.deploy.region, args.deploy.account_id)
+        statements = vendor_read_statements(
+            vendor, args.readable_buckets, args.deploy.region, args.deploy.account_id
+        )
         if statements:
             aws.iam.RolePolicy(
                 f"{self._name}-vendor-{vendor.name}-read",
@@ -607,8 +798,13 @@ class AwsIdentity(pulumi.ComponentResource):
                     instance_arn=center.instance_arn,
                     permission_set_arn=permission_set.arn,
                     inline_policy=dumps(
-                        data_read_statements(args.deploy.region, args.deploy.account_id, args.analytics_workgroup,
-                                             args.deploy.glue_database, args.data_read_buckets)
+                        data_read_statements(
+                            args.deploy.region,
+                            args.deploy.account_id,
+                            args.analytics_workgroup,
+                            args.deploy.glue_database,
+                            args.data_read_buckets,
+                        )
                     ),  # fmt: skip
                     opts=child,
                 )

@@ -28,7 +28,9 @@ class ExternalDecrypt(StrictModel):
 
     account_id: AwsAccountId
     classification: Classification = Field(description="the key whose use is granted")
-    bucket_name: str = Field(description="decrypt only for objects of this bucket (S3 bucket keys on)")
+    bucket_name: str = Field(
+        description="decrypt only for objects of this bucket (S3 bucket keys on)"
+    )
     expires: date = Field(description="the grant stops working at the start of this day (UTC)")
 
 
@@ -37,13 +39,21 @@ class KeysArgs(StrictModel):
 
     account_id: AwsAccountId
     region: str = Field(description="region of the keys; used in service conditions")
-    alias_prefix: str = Field(pattern=r"^[a-z0-9-]+$", description="aliases are alias/<prefix>-<role>")
+    alias_prefix: str = Field(
+        pattern=r"^[a-z0-9-]+$", description="aliases are alias/<prefix>-<role>"
+    )
     classifications: list[Classification] = Field(
         min_length=1, description="one data key per classification; duplicates are ignored"
     )
-    deletion_window_days: int = Field(30, ge=7, le=30, description="waiting period before a deleted key is gone")
+    deletion_window_days: int = Field(
+        30, ge=7, le=30, description="waiting period before a deleted key is gone"
+    )
     config_delivery_enabled: bool = Field(
         False, description="off: AWS Config may not use the logs key for its snapshots"
+    )
+    security_alerts_enabled: bool = Field(
+        False,
+        description="off: EventBridge may not use the logs key (needed for the encrypted alerts topic)",
     )
     external_decrypt: list[ExternalDecrypt] = Field(
         default_factory=list, description="no other account may use any key when empty"
@@ -95,10 +105,18 @@ def logs_key_policy(args: KeysArgs) -> list[Statement]:
             "Sid": "CloudWatchLogsEncrypt",
             "Effect": "Allow",
             "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            "Action": [
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
             "Resource": "*",
             "Condition": {
-                "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"}
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:{region}:{account}:log-group:*"
+                }
             },
         },
         {
@@ -109,7 +127,9 @@ def logs_key_policy(args: KeysArgs) -> list[Statement]:
             "Resource": "*",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": account},
-                "StringLike": {"kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"},
+                "StringLike": {
+                    "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{account}:trail/*"
+                },
             },
         },
         {
@@ -121,6 +141,17 @@ def logs_key_policy(args: KeysArgs) -> list[Statement]:
             "Condition": {"StringEquals": {"aws:SourceAccount": account}},
         },
     ]
+    if args.security_alerts_enabled:
+        statements.append(
+            {
+                "Sid": "EventBridgePublishEncrypted",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        )
     if args.config_delivery_enabled:
         statements.append(
             {
@@ -141,7 +172,9 @@ class Keys(pulumi.ComponentResource):
     key_arns: dict[str, pulumi.Output[str]]
     """Key ARN by role: a classification value ('restricted', ...) or 'logs'."""
 
-    def __init__(self, name: str, args: KeysArgs, *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self, name: str, args: KeysArgs, *, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         super().__init__("civic:aws:Keys", name, None, opts)
         self._name = name
         self.keys: dict[str, Any] = {}
@@ -159,7 +192,9 @@ class Keys(pulumi.ComponentResource):
             {"name": name, "resource_id": self.key_arns[LOGS_KEY], "key_arns": self.key_arns}
         )
 
-    def _create_key(self, args: KeysArgs, role: str, statements: list[Statement], purpose: str, tags):
+    def _create_key(
+        self, args: KeysArgs, role: str, statements: list[Statement], purpose: str, tags
+    ):
         import pulumi_aws as aws
 
         key = aws.kms.Key(

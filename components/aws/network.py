@@ -28,7 +28,9 @@ def cloudwatch_retention(days: int) -> int:
     for allowed in CLOUDWATCH_RETENTION_DAYS:
         if allowed >= days:
             return allowed
-    raise ValueError(f"log retention must be at most {CLOUDWATCH_RETENTION_DAYS[-1]} days, got {days}")
+    raise ValueError(
+        f"log retention must be at most {CLOUDWATCH_RETENTION_DAYS[-1]} days, got {days}"
+    )
 
 
 def subnet_cidrs(vpc_cidr: str, count: int) -> tuple[list[str], list[str]]:
@@ -44,7 +46,9 @@ class NetworkArgs(StrictModel):
 
     region: str = Field(description="region the VPC lives in; AZ names are derived from it")
     cidr: PrivateCidr = Field(description="VPC address space; cut into 16 blocks, at most a /24")
-    availability_zones: int = Field(2, ge=2, le=3, description="AZs spanned; one private subnet in each")
+    availability_zones: int = Field(
+        2, ge=2, le=3, description="AZs spanned; one private subnet in each"
+    )
     public_subnets_enabled: bool = Field(
         False, description="off: no public subnets, no internet gateway, no route to the internet"
     )
@@ -52,10 +56,12 @@ class NetworkArgs(StrictModel):
         "none", description="none: private subnets have no outbound internet; needs public subnets"
     )
     interface_endpoints: list[str] = Field(
-        default_factory=list, description="interface endpoint services (e.g. 'kms'); none when empty"
+        default_factory=list,
+        description="interface endpoint services (e.g. 'kms'); none when empty",
     )
     flow_logs_destination: Literal["cloud-watch-logs", "s3"] = Field(
-        "cloud-watch-logs", description="cloud-watch-logs: a KMS-encrypted log group; s3 needs a bucket arn"
+        "cloud-watch-logs",
+        description="cloud-watch-logs: a KMS-encrypted log group; s3 needs a bucket arn",
     )
     flow_logs_retention_days: int = Field(
         365, ge=1, le=3653, description="rounded up to a value CloudWatch Logs accepts"
@@ -65,20 +71,27 @@ class NetworkArgs(StrictModel):
     @classmethod
     def _big_enough(cls, value: str) -> str:
         if ipaddress.ip_network(value).prefixlen > 24:
-            raise ValueError(f"vpc cidr must be a /24 or larger so it can hold 16 subnets, got {value}")
+            raise ValueError(
+                f"vpc cidr must be a /24 or larger so it can hold 16 subnets, got {value}"
+            )
         return value
 
     @field_validator("interface_endpoints")
     @classmethod
     def _service_names(cls, value: list[str]) -> list[str]:
         for service in value:
-            if not service or not all(part.isalnum() or part == "-" for part in service.split(".")) \
-                    or service.startswith("com.amazonaws"):
+            if (
+                not service
+                or not all(part.isalnum() or part == "-" for part in service.split("."))
+                or service.startswith("com.amazonaws")
+            ):
                 raise ValueError(
                     f"interface endpoint must be a short service name such as 'kms', got {service!r}"
                 )
         if "s3" in value:
-            raise ValueError("interface endpoint 's3' is not needed: the VPC always has an s3 gateway endpoint")
+            raise ValueError(
+                "interface endpoint 's3' is not needed: the VPC always has an s3 gateway endpoint"
+            )
         return value
 
     @model_validator(mode="after")
@@ -148,7 +161,9 @@ class Network(pulumi.ComponentResource):
                                tags={"Name": f"{name}-private-{az}"}, opts=child)
             for az in args.zone_names
         ]  # fmt: skip
-        for az, subnet, table in zip(args.zone_names, self.private_subnets, self.private_route_tables, strict=True):
+        for az, subnet, table in zip(
+            args.zone_names, self.private_subnets, self.private_route_tables, strict=True
+        ):
             aws.ec2.RouteTableAssociation(
                 f"{name}-private-rta-{az}", subnet_id=subnet.id, route_table_id=table.id, opts=child
             )
@@ -225,27 +240,40 @@ class Network(pulumi.ComponentResource):
             eip = aws.ec2.Eip(f"{name}-nat-eip-{az}", domain="vpc", tags={"Name": f"{name}-nat-{az}"},
                               opts=self._opts())  # fmt: skip
             gateways.append(
-                aws.ec2.NatGateway(f"{name}-nat-{az}", allocation_id=eip.id, subnet_id=subnet.id,
-                                   connectivity_type="public", tags={"Name": f"{name}-nat-{az}"},
-                                   opts=self._opts())  # fmt: skip
+                aws.ec2.NatGateway(
+                    f"{name}-nat-{az}",
+                    allocation_id=eip.id,
+                    subnet_id=subnet.id,
+                    connectivity_type="public",
+                    tags={"Name": f"{name}-nat-{az}"},
+                    opts=self._opts(),
+                )  # fmt: skip
             )
-        for i, (az, table) in enumerate(zip(args.zone_names, self.private_route_tables, strict=True)):
+        for i, (az, table) in enumerate(
+            zip(args.zone_names, self.private_route_tables, strict=True)
+        ):
             gateway = gateways[i if len(gateways) > 1 else 0]
             aws.ec2.Route(f"{name}-private-default-{az}", route_table_id=table.id,
                           destination_cidr_block="0.0.0.0/0", nat_gateway_id=gateway.id,
                           opts=self._opts())  # fmt: skip
 
-    def _create_flow_logs(self, args: NetworkArgs, account_id: str, kms_key_arn, bucket_arn) -> None:
+    def _create_flow_logs(
+        self, args: NetworkArgs, account_id: str, kms_key_arn, bucket_arn
+    ) -> None:
         aws, name = self._aws, self._name
         if args.flow_logs_destination == "s3":
             if bucket_arn is None:
-                raise ValueError(f"{name}: flow_logs_destination 's3' needs flow_logs_bucket_arn; pass the log bucket arn")
+                raise ValueError(
+                    f"{name}: flow_logs_destination 's3' needs flow_logs_bucket_arn; pass the log bucket arn"
+                )
             aws.ec2.FlowLog(f"{name}-flow-log", vpc_id=self.vpc.id, traffic_type="ALL",
                             log_destination_type="s3", log_destination=bucket_arn,
                             max_aggregation_interval=60, opts=self._opts())  # fmt: skip
             return
         if kms_key_arn is None:
-            raise ValueError(f"{name}: flow logs to cloud-watch-logs need flow_logs_kms_key_arn; pass the logs key arn")
+            raise ValueError(
+                f"{name}: flow logs to cloud-watch-logs need flow_logs_kms_key_arn; pass the logs key arn"
+            )
         group_name = f"/civic/{name}/vpc-flow-logs"
         group = aws.cloudwatch.LogGroup(
             f"{name}-flow-logs",
@@ -271,8 +299,10 @@ class Network(pulumi.ComponentResource):
                         "Sid": "WriteFlowLogs",
                         "Effect": "Allow",
                         "Action": [
-                            "logs:CreateLogStream", "logs:PutLogEvents",
-                            "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogGroups",
+                            "logs:DescribeLogStreams",
                         ],
                         "Resource": [group_arn, f"{group_arn}:*"],
                     }
@@ -311,7 +341,10 @@ class Network(pulumi.ComponentResource):
             description="HTTPS from inside the VPC to interface endpoints",
             ingress=[
                 aws.ec2.SecurityGroupIngressArgs(
-                    protocol="tcp", from_port=443, to_port=443, cidr_blocks=[args.cidr],
+                    protocol="tcp",
+                    from_port=443,
+                    to_port=443,
+                    cidr_blocks=[args.cidr],
                     description="HTTPS from the VPC",
                 )
             ],  # fmt: skip

@@ -30,8 +30,12 @@ class PartnerGrant(StrictModel):
 
     name: str
     account_id: AwsAccountId
-    prefix: str = Field(pattern=r"^[a-z0-9-]+/$", description="prefix in the exports bucket, ending in '/'")
-    classification: Classification = Field(description="highest classification shared; never restricted")
+    prefix: str = Field(
+        pattern=r"^[a-z0-9-]+/$", description="prefix in the exports bucket, ending in '/'"
+    )
+    classification: Classification = Field(
+        description="highest classification shared; never restricted"
+    )
     expires: date = Field(description="access ends at the start of this day (UTC)")
 
     @classmethod
@@ -49,7 +53,9 @@ class PartnerShareArgs(StrictModel):
     """The partners of one exports bucket; nothing is shared when the list is empty."""
 
     bucket_name: str
-    bucket_classification: Classification = Field(description="classification of the exports bucket")
+    bucket_classification: Classification = Field(
+        description="classification of the exports bucket"
+    )
     partners: list[PartnerGrant] = Field(default_factory=list)
 
     @model_validator(mode="after")
@@ -99,7 +105,10 @@ def bucket_statements(args: PartnerShareArgs) -> list[Statement]:
                 "Principal": principal,
                 "Action": "s3:ListBucket",
                 "Resource": arn,
-                "Condition": {"StringLike": {"s3:prefix": [grant.prefix, f"{grant.prefix}*"]}, **until},
+                "Condition": {
+                    "StringLike": {"s3:prefix": [grant.prefix, f"{grant.prefix}*"]},
+                    **until,
+                },
             },
             {
                 "Sid": f"Partner{_sid(grant.name)}Read",

@@ -18,16 +18,28 @@ class PostgresArgs(StrictModel):
     vpc_cidr: PrivateCidr = Field(description="the only source allowed to reach port 5432")
     instance_class: str = Field("db.t4g.micro", pattern=r"^db\.[a-z0-9]+\.[a-z0-9]+$")
     allocated_storage_gb: int = Field(20, ge=20, le=65536)
-    max_allocated_storage_gb: int | None = Field(None, description="storage autoscaling ceiling; 2x allocated when omitted")
-    engine_version: str = Field("16", pattern=r"^\d+(\.\d+)?$", description="major (or major.minor) version")
+    max_allocated_storage_gb: int | None = Field(
+        None, description="storage autoscaling ceiling; 2x allocated when omitted"
+    )
+    engine_version: str = Field(
+        "16", pattern=r"^\d+(\.\d+)?$", description="major (or major.minor) version"
+    )
     multi_az: bool = Field(False, description="single AZ when false")
-    backup_retention_days: int = Field(7, ge=7, le=35, description="automated backups kept this many days")
-    deletion_protection: bool = Field(True, description="AWS refuses to delete the instance while true")
-    final_snapshot_enabled: bool = Field(True, description="a final snapshot is taken on delete while true")
+    backup_retention_days: int = Field(
+        7, ge=7, le=35, description="automated backups kept this many days"
+    )
+    deletion_protection: bool = Field(
+        True, description="AWS refuses to delete the instance while true"
+    )
+    final_snapshot_enabled: bool = Field(
+        True, description="a final snapshot is taken on delete while true"
+    )
     database_name: str = Field("voter_contact", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     master_username: str = Field("civic_admin", pattern=r"^[a-z][a-z0-9_]{0,15}$",
                                  description="the password is generated and rotated by RDS in Secrets Manager")  # fmt: skip
-    classification: Classification = Field(Classification.restricted, description="tags and key choice")
+    classification: Classification = Field(
+        Classification.restricted, description="tags and key choice"
+    )
     protect: bool = Field(True, description="Pulumi refuses to delete the instance while true")
 
     @property
@@ -52,7 +64,9 @@ class Postgres(pulumi.ComponentResource):
         import pulumi_aws as aws
 
         if len(subnet_ids) < 2:
-            raise ValueError(f"{name}: an RDS subnet group needs subnets in 2 availability zones, got {len(subnet_ids)}")
+            raise ValueError(
+                f"{name}: an RDS subnet group needs subnets in 2 availability zones, got {len(subnet_ids)}"
+            )
         child = pulumi.ResourceOptions(parent=self)
         tags = classified(args.classification)
         subnet_group = aws.rds.SubnetGroup(
@@ -69,8 +83,12 @@ class Postgres(pulumi.ComponentResource):
             family=args.parameter_family,
             description=f"{args.identifier}: TLS required, connections logged",
             parameters=[
-                aws.rds.ParameterGroupParameterArgs(name="rds.force_ssl", value="1", apply_method="pending-reboot"),
-                aws.rds.ParameterGroupParameterArgs(name="log_connections", value="1", apply_method="pending-reboot"),
+                aws.rds.ParameterGroupParameterArgs(
+                    name="rds.force_ssl", value="1", apply_method="pending-reboot"
+                ),
+                aws.rds.ParameterGroupParameterArgs(
+                    name="log_connections", value="1", apply_method="pending-reboot"
+                ),
             ],
             tags=tags,
             opts=child,
@@ -80,8 +98,13 @@ class Postgres(pulumi.ComponentResource):
             vpc_id=vpc_id,
             description="PostgreSQL: 5432 from the VPC only",
             ingress=[
-                aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=5432, to_port=5432,
-                                                 cidr_blocks=[args.vpc_cidr], description="PostgreSQL from the VPC")
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp",
+                    from_port=5432,
+                    to_port=5432,
+                    cidr_blocks=[args.vpc_cidr],
+                    description="PostgreSQL from the VPC",
+                )
             ],  # fmt: skip
             tags=tags,
             opts=child,
@@ -112,7 +135,9 @@ class Postgres(pulumi.ComponentResource):
             delete_automated_backups=False,
             deletion_protection=args.deletion_protection,
             skip_final_snapshot=not args.final_snapshot_enabled,
-            final_snapshot_identifier=f"{args.identifier}-final" if args.final_snapshot_enabled else None,
+            final_snapshot_identifier=f"{args.identifier}-final"
+            if args.final_snapshot_enabled
+            else None,
             auto_minor_version_upgrade=True,
             allow_major_version_upgrade=False,
             enabled_cloudwatch_logs_exports=["postgresql", "upgrade"],

@@ -22,15 +22,25 @@ from stacks.model import Classification, PrivateCidr, StrictModel
 class RedshiftArgs(StrictModel):
     """A namespace and workgroup in the private subnets; never publicly accessible."""
 
-    name_prefix: str = Field(pattern=r"^[a-z0-9-]+$", description="namespace and workgroup '<prefix>-analytics'")
+    name_prefix: str = Field(
+        pattern=r"^[a-z0-9-]+$", description="namespace and workgroup '<prefix>-analytics'"
+    )
     vpc_cidr: PrivateCidr = Field(description="the only source allowed to reach port 5439")
-    subnet_count: int = Field(description="private subnets passed in; Redshift Serverless needs three AZs")
-    base_capacity_rpus: int = Field(8, ge=8, le=512, description="base RPUs; billed while queries run")
+    subnet_count: int = Field(
+        description="private subnets passed in; Redshift Serverless needs three AZs"
+    )
+    base_capacity_rpus: int = Field(
+        8, ge=8, le=512, description="base RPUs; billed while queries run"
+    )
     database_name: str = Field("analytics", pattern=r"^[a-z][a-z0-9_]{0,62}$")
     admin_username: str = Field("civic_admin", pattern=r"^[a-z][a-z0-9_]{0,62}$",
                                 description="the password is generated and kept in Secrets Manager")  # fmt: skip
-    classification: Classification = Field(Classification.restricted, description="tags and key choice")
-    protect: bool = Field(True, description="protected and retained on delete (see module docstring)")
+    classification: Classification = Field(
+        Classification.restricted, description="tags and key choice"
+    )
+    protect: bool = Field(
+        True, description="protected and retained on delete (see module docstring)"
+    )
 
     @field_validator("subnet_count")
     @classmethod
@@ -65,7 +75,9 @@ class Redshift(pulumi.ComponentResource):
         import pulumi_aws as aws
 
         if len(subnet_ids) != args.subnet_count:
-            raise ValueError(f"{name}: got {len(subnet_ids)} subnet ids but subnet_count {args.subnet_count}")
+            raise ValueError(
+                f"{name}: got {len(subnet_ids)} subnet ids but subnet_count {args.subnet_count}"
+            )
         child = pulumi.ResourceOptions(parent=self)
         tags = classified(args.classification)
         egress = [
@@ -83,8 +95,13 @@ class Redshift(pulumi.ComponentResource):
             vpc_id=vpc_id,
             description="Redshift Serverless: 5439 from the VPC only",
             ingress=[
-                aws.ec2.SecurityGroupIngressArgs(protocol="tcp", from_port=5439, to_port=5439,
-                                                 cidr_blocks=[args.vpc_cidr], description="Redshift from the VPC")
+                aws.ec2.SecurityGroupIngressArgs(
+                    protocol="tcp",
+                    from_port=5439,
+                    to_port=5439,
+                    cidr_blocks=[args.vpc_cidr],
+                    description="Redshift from the VPC",
+                )
             ],  # fmt: skip
             egress=egress,
             tags=tags,
@@ -100,7 +117,9 @@ class Redshift(pulumi.ComponentResource):
             kms_key_id=kms_key_arn,
             log_exports=["userlog", "connectionlog", "useractivitylog"],
             tags=tags,
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.protect
+            ),
         )
         self.workgroup = aws.redshiftserverless.Workgroup(
             f"{name}-workgroup",
@@ -112,7 +131,9 @@ class Redshift(pulumi.ComponentResource):
             subnet_ids=list(subnet_ids),
             security_group_ids=[self.security_group.id],
             config_parameters=[
-                aws.redshiftserverless.WorkgroupConfigParameterArgs(parameter_key="require_ssl", parameter_value="true"),
+                aws.redshiftserverless.WorkgroupConfigParameterArgs(
+                    parameter_key="require_ssl", parameter_value="true"
+                ),
                 aws.redshiftserverless.WorkgroupConfigParameterArgs(
                     parameter_key="enable_user_activity_logging", parameter_value="true"
                 ),

@@ -46,7 +46,9 @@ def named(cap: Capture, name: str) -> Resource:
 
 def tied_to(cap: Capture, bucket: Resource, type_: str) -> list[Resource]:
     """Resources of `type_` whose `bucket` input depends on `bucket` (the v7 split, by propertyDependencies)."""
-    return [r for r in cap.of_type(type_) if bucket.urn in r.property_dependencies.get("bucket", ())]
+    return [
+        r for r in cap.of_type(type_) if bucket.urn in r.property_dependencies.get("bucket", ())
+    ]
 
 
 def document(resource: Resource, key: str = "policy") -> dict[str, Any]:

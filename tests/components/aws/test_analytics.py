@@ -12,7 +12,11 @@ KEY = "arn:aws:kms:us-east-1:000000000003:key/restricted"
 
 
 def _args(**overrides) -> AnalyticsArgs:
-    values = {"name_prefix": "caf-prod", "account_id": ACCOUNT, "results_bucket_name": "caf-prod-lake-curated"}
+    values = {
+        "name_prefix": "caf-prod",
+        "account_id": ACCOUNT,
+        "results_bucket_name": "caf-prod-lake-curated",
+    }
     return AnalyticsArgs(**{**values, **overrides})
 
 
@@ -33,7 +37,9 @@ def test_workgroup_enforces_its_configuration_and_publishes_metrics(cap):
 
 
 def test_results_are_sse_kms_in_the_lake_and_owned_by_the_account(cap):
-    results = one(cap, "aws:athena/workgroup:Workgroup").inputs["configuration"]["resultConfiguration"]
+    results = one(cap, "aws:athena/workgroup:Workgroup").inputs["configuration"][
+        "resultConfiguration"
+    ]
     assert results["outputLocation"] == "s3://caf-prod-lake-curated/athena-results/"
     assert results["encryptionConfiguration"] == {"encryptionOption": "SSE_KMS", "kmsKeyArn": KEY}
     assert results["expectedBucketOwner"] == ACCOUNT
@@ -46,11 +52,18 @@ def test_glue_database_and_encrypted_catalog(cap):
     settings = one(cap, "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings")
     inner = settings.inputs["dataCatalogEncryptionSettings"]
     assert inner["encryptionAtRest"] == {"catalogEncryptionMode": "SSE-KMS", "sseAwsKmsKeyId": KEY}
-    assert inner["connectionPasswordEncryption"] == {"returnConnectionPasswordEncrypted": True, "awsKmsKeyId": KEY}
+    assert inner["connectionPasswordEncryption"] == {
+        "returnConnectionPasswordEncrypted": True,
+        "awsKmsKeyId": KEY,
+    }
 
 
 def test_catalog_encryption_can_be_left_to_another_stack():
-    cap = capture(lambda: Analytics("analytics", _args(catalog_encryption_enabled=False), results_kms_key_arn=KEY))
+    cap = capture(
+        lambda: Analytics(
+            "analytics", _args(catalog_encryption_enabled=False), results_kms_key_arn=KEY
+        )
+    )
     assert cap.of_type("aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings") == []
 
 

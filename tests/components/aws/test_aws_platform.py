@@ -33,10 +33,12 @@ def aws_resources(plan):
 
 
 def test_prod_has_every_aws_component(prod_plan):
-    assert COMPONENTS <= {r.type for r in prod_plan.resources}
+    assert {r.type for r in prod_plan.resources} >= COMPONENTS
 
 
-def test_every_bucket_in_every_plan_has_sse_and_a_full_public_access_block(prod_plan, staging_plan, dev_plan):
+def test_every_bucket_in_every_plan_has_sse_and_a_full_public_access_block(
+    prod_plan, staging_plan, dev_plan
+):
     for plan in (prod_plan, staging_plan, dev_plan):
         buckets = plan.of_type(BUCKET)
         assert len(buckets) == 5
@@ -52,13 +54,18 @@ def test_every_bucket_in_every_plan_has_sse_and_a_full_public_access_block(prod_
             assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled"
             (policy,) = tied_to(plan, bucket, POLICY)
             assert statement(document(policy), "DenyInsecureTransport")["Effect"] == "Deny"
-            assert len(tied_to(plan, bucket, LOGGING)) == (0 if name.endswith("-access-logs") else 1)
+            assert len(tied_to(plan, bucket, LOGGING)) == (
+                0 if name.endswith("-access-logs") else 1
+            )
 
 
 def test_kms_buckets_use_a_key_from_this_stack(prod_plan):
     keys = {r.urn for r in prod_plan.of_type("aws:kms/key:Key")}
     for sse in prod_plan.of_type(SSE):
-        if sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] == "aws:kms":
+        if (
+            sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"]
+            == "aws:kms"
+        ):
             assert set(sse.property_dependencies["rules"]) & keys, sse.name
 
 
@@ -73,7 +80,11 @@ def test_no_public_ingress_and_no_iam_users_anywhere(prod_plan):
     for sg in prod_plan.of_type("aws:ec2/securityGroup:SecurityGroup"):
         for rule in sg.inputs.get("ingress", []):
             assert "0.0.0.0/0" not in rule.get("cidrBlocks", []), sg.name
-    assert not [r for r in prod_plan.resources if r.type in ("aws:iam/user:User", "aws:iam/accessKey:AccessKey")]
+    assert not [
+        r
+        for r in prod_plan.resources
+        if r.type in ("aws:iam/user:User", "aws:iam/accessKey:AccessKey")
+    ]
     for policy in prod_plan.of_type("aws:iam/rolePolicy:RolePolicy"):
         for stmt in document(policy)["Statement"]:
             actions = [stmt["Action"]] if isinstance(stmt["Action"], str) else stmt["Action"]
@@ -81,7 +92,9 @@ def test_no_public_ingress_and_no_iam_users_anywhere(prod_plan):
 
 
 def test_partner_share_in_prod_is_in_the_exports_policy_and_key(prod_plan):
-    exports = [b for b in prod_plan.of_type(BUCKET) if b.inputs["bucket"] == "caf-prod-lake-exports"][0]
+    exports = [
+        b for b in prod_plan.of_type(BUCKET) if b.inputs["bucket"] == "caf-prod-lake-exports"
+    ][0]
     (policy,) = tied_to(prod_plan, exports, POLICY)
     read = statement(document(policy), "PartnerAlliedCoalitionRead")
     assert read["Principal"] == {"AWS": "arn:aws:iam::000000000902:root"}
@@ -90,7 +103,9 @@ def test_partner_share_in_prod_is_in_the_exports_policy_and_key(prod_plan):
     internal_key = one(prod_plan, "aws:kms/key:Key", "caf-prod-kms-internal")
     assert statement(document(internal_key), "PartnerDecryptViaS3000000000902")
     restricted_key = one(prod_plan, "aws:kms/key:Key", "caf-prod-kms-restricted")
-    assert [s["Sid"] for s in document(restricted_key)["Statement"]] == ["AccountRootAdministersKey"]
+    assert [s["Sid"] for s in document(restricted_key)["Statement"]] == [
+        "AccountRootAdministersKey"
+    ]
 
 
 def test_prod_identity_vendor_and_deploy_role(prod_plan):
@@ -117,6 +132,8 @@ def test_prod_audit_and_budget(prod_plan):
     trail = one(prod_plan, "aws:cloudtrail/trail:Trail")
     assert trail.inputs["isMultiRegionTrail"] is True
     assert one(prod_plan, "aws:cfg/recorder:Recorder")
+    alerts = one(prod_plan, "aws:sns/topicSubscription:TopicSubscription")
+    assert alerts.inputs["endpoint"] == "security@example.org"
     notifications = one(prod_plan, "aws:budgets/budget:Budget").inputs["notifications"]
     assert notifications[0]["subscriberEmailAddresses"] == [
         "it-platform@example.org", "security@example.org", "finance@example.org",
@@ -126,7 +143,14 @@ def test_prod_audit_and_budget(prod_plan):
 def test_dev_is_the_cheap_subset(dev_plan):
     types = {r.type for r in dev_plan.resources}
     assert "civic:aws:Redshift" not in types
-    assert not {"aws:ec2/natGateway:NatGateway", "aws:ec2/internetGateway:InternetGateway", "aws:ec2/eip:Eip"} & types
+    assert (
+        not {
+            "aws:ec2/natGateway:NatGateway",
+            "aws:ec2/internetGateway:InternetGateway",
+            "aws:ec2/eip:Eip",
+        }
+        & types
+    )
     assert "aws:cfg/recorder:Recorder" not in types
     assert not [r for r in dev_plan.resources if r.type.startswith("aws:ssoadmin/")]
     rds = one(dev_plan, "aws:rds/instance:Instance").inputs
@@ -136,11 +160,18 @@ def test_dev_is_the_cheap_subset(dev_plan):
 
 def test_staging_single_nat_and_three_azs_for_redshift(staging_plan):
     assert len(staging_plan.of_type("aws:ec2/natGateway:NatGateway")) == 1
-    assert len(one(staging_plan, "aws:redshiftserverless/workgroup:Workgroup").inputs["subnetIds"]) == 3
+    assert (
+        len(one(staging_plan, "aws:redshiftserverless/workgroup:Workgroup").inputs["subnetIds"])
+        == 3
+    )
 
 
 def test_key_and_exports_classifications(prod_env, dev_env):
-    assert key_classifications(prod_env) == [Classification.public, Classification.internal, Classification.restricted]
+    assert key_classifications(prod_env) == [
+        Classification.public,
+        Classification.internal,
+        Classification.restricted,
+    ]
     assert key_classifications(dev_env) == [Classification.internal, Classification.restricted]
     assert exports_classification(prod_env) is Classification.internal
 
@@ -174,5 +205,7 @@ def test_aws_platform_exposes_what_the_azure_vpn_and_others_read(returned, prod_
         "cloudtrail": "caf-prod-cloudtrail",
     }  # fmt: skip
     assert platform.deploy_role_arn == "arn:aws:iam::000000000003:role/caf-prod-github-deploy"
-    assert platform.vendor_role_arns == {"analytics-firm": "arn:aws:iam::000000000003:role/caf-prod-vendor-analytics-firm"}
+    assert platform.vendor_role_arns == {
+        "analytics-firm": "arn:aws:iam::000000000003:role/caf-prod-vendor-analytics-firm"
+    }
     assert json.dumps(platform.region) == '"us-east-1"' and UNKNOWN not in platform.deploy_role_arn

@@ -44,7 +44,11 @@ def _args(**overrides) -> SecureBucketArgs:
 def cap():
     return capture(
         lambda: SecureBucket(
-            "data", _args(), kms_key_arn=KEY, access_log_bucket="caf-test-access-logs", policy_statements=[EXTRA]
+            "data",
+            _args(),
+            kms_key_arn=KEY,
+            access_log_bucket="caf-test-access-logs",
+            policy_statements=[EXTRA],
         )
     )
 
@@ -64,7 +68,10 @@ def test_bucket_is_named_tagged_protected_and_never_force_destroyed(bucket):
 def test_encryption_is_sse_kms_with_the_given_key_and_bucket_keys(cap, bucket):
     (sse,) = tied_to(cap, bucket, SSE)
     (rule,) = sse.inputs["rules"]
-    assert rule["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": KEY}
+    assert rule["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "aws:kms",
+        "kmsMasterKeyId": KEY,
+    }
     assert rule["bucketKeyEnabled"] is True
 
 
@@ -85,7 +92,9 @@ def test_versioning_ownership_logging_lifecycle(cap, bucket):
     (lifecycle,) = tied_to(cap, bucket, LIFECYCLE)
     rules = {r["id"]: r for r in lifecycle.inputs["rules"]}
     assert rules["noncurrent-versions"]["noncurrentVersionExpiration"] == {"noncurrentDays": 45.0}
-    assert rules["noncurrent-versions"]["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 7.0}
+    assert rules["noncurrent-versions"]["abortIncompleteMultipartUpload"] == {
+        "daysAfterInitiation": 7.0
+    }
     assert rules["retention"]["expiration"] == {"days": 1825.0}
     assert all(r["status"] == "Enabled" for r in rules.values())
     assert versioning.urn in lifecycle.dependencies
@@ -104,7 +113,11 @@ def test_one_policy_holds_the_tls_deny_and_the_extra_statements(cap, bucket):
 
 
 def test_unprotected_when_asked():
-    cap = capture(lambda: SecureBucket("data", _args(protect=False), kms_key_arn=KEY, access_log_bucket="logs"))
+    cap = capture(
+        lambda: SecureBucket(
+            "data", _args(protect=False), kms_key_arn=KEY, access_log_bucket="logs"
+        )
+    )
     assert one(cap, BUCKET).protect is False
 
 
@@ -136,13 +149,17 @@ def log_cap():
 def test_access_log_bucket_uses_sse_s3_and_logs_nowhere(log_cap):
     bucket = one(log_cap, BUCKET)
     (sse,) = tied_to(log_cap, bucket, SSE)
-    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "AES256"
+    }
     assert tied_to(log_cap, bucket, LOGGING) == []
     (pab,) = tied_to(log_cap, bucket, PAB)
     assert all(pab.inputs[f] for f in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls",
                                        "restrictPublicBuckets"))  # fmt: skip
     (lifecycle,) = tied_to(log_cap, bucket, LIFECYCLE)
-    assert {r["id"]: r for r in lifecycle.inputs["rules"]}["retention"]["expiration"] == {"days": 90.0}
+    assert {r["id"]: r for r in lifecycle.inputs["rules"]}["retention"]["expiration"] == {
+        "days": 90.0
+    }
 
 
 def test_access_log_bucket_admits_only_s3_logging_for_this_account_and_prefix(log_cap):

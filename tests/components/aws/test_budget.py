@@ -20,7 +20,11 @@ def cap():
 
 def test_monthly_cost_budget_in_dollars(cap):
     inputs = one(cap, BUDGET).inputs
-    assert (inputs["name"], inputs["budgetType"], inputs["timeUnit"]) == ("caf-prod-monthly", "COST", "MONTHLY")
+    assert (inputs["name"], inputs["budgetType"], inputs["timeUnit"]) == (
+        "caf-prod-monthly",
+        "COST",
+        "MONTHLY",
+    )
     assert (inputs["limitAmount"], inputs["limitUnit"]) == ("6000.00", "USD")
 
 

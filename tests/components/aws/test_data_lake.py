@@ -23,7 +23,10 @@ from tests.components.aws.conftest import (
     tied_to,
 )
 
-KEYS = {"restricted": "arn:aws:kms:us-east-1:000000000003:key/r", "internal": "arn:aws:kms:us-east-1:000000000003:key/i"}
+KEYS = {
+    "restricted": "arn:aws:kms:us-east-1:000000000003:key/r",
+    "internal": "arn:aws:kms:us-east-1:000000000003:key/i",
+}
 PARTNER_STATEMENT = {"Sid": "PartnerX", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000902:root"},
                      "Action": "s3:GetObject", "Resource": "arn:aws:s3:::caf-prod-lake-exports/x/*"}  # fmt: skip
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -59,12 +62,17 @@ def test_four_buckets_named_org_env_role(buckets):
 def test_every_bucket_has_encryption_and_a_full_public_access_block(cap, buckets):
     for name, bucket in buckets.items():
         (sse,) = tied_to(cap, bucket, SSE)
-        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in ("aws:kms", "AES256")
+        assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] in (
+            "aws:kms",
+            "AES256",
+        )
         (pab,) = tied_to(cap, bucket, PAB)
         assert all(pab.inputs[f] is True for f in FLAGS), name
 
 
-def test_every_bucket_is_versioned_owner_enforced_and_has_lifecycle_and_one_tls_policy(cap, buckets):
+def test_every_bucket_is_versioned_owner_enforced_and_has_lifecycle_and_one_tls_policy(
+    cap, buckets
+):
     for name, bucket in buckets.items():
         (versioning,) = tied_to(cap, bucket, VERSIONING)
         assert versioning.inputs["versioningConfiguration"]["status"] == "Enabled", name
@@ -72,7 +80,9 @@ def test_every_bucket_is_versioned_owner_enforced_and_has_lifecycle_and_one_tls_
         assert ownership.inputs["rule"]["objectOwnership"] == "BucketOwnerEnforced"
         (lifecycle,) = tied_to(cap, bucket, LIFECYCLE)
         rules = {r["id"]: r for r in lifecycle.inputs["rules"]}
-        assert rules["noncurrent-versions"]["noncurrentVersionExpiration"] == {"noncurrentDays": 30.0}
+        assert rules["noncurrent-versions"]["noncurrentVersionExpiration"] == {
+            "noncurrentDays": 30.0
+        }
         (policy,) = tied_to(cap, bucket, POLICY)
         assert statement(document(policy), "DenyInsecureTransport")["Condition"] == {
             "Bool": {"aws:SecureTransport": "false"}
@@ -91,7 +101,9 @@ def test_data_buckets_use_their_classification_key_and_retention(cap, buckets):
         assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "aws:kms",
                                                                               "kmsMasterKeyId": key}  # fmt: skip
         (lifecycle,) = tied_to(cap, bucket, LIFECYCLE)
-        assert {r["id"]: r for r in lifecycle.inputs["rules"]}["retention"]["expiration"] == {"days": days}
+        assert {r["id"]: r for r in lifecycle.inputs["rules"]}["retention"]["expiration"] == {
+            "days": days
+        }
         assert bucket.inputs["tags"]["data-classification"] == classification
 
 
@@ -103,7 +115,9 @@ def test_data_buckets_log_to_the_access_log_bucket_which_logs_nowhere(cap, bucke
         assert logging.inputs["targetPrefix"] == f"{name}/"
     assert tied_to(cap, log_bucket, LOGGING) == []
     (sse,) = tied_to(cap, log_bucket, SSE)
-    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {"sseAlgorithm": "AES256"}
+    assert sse.inputs["rules"][0]["applyServerSideEncryptionByDefault"] == {
+        "sseAlgorithm": "AES256"
+    }
 
 
 def test_partner_statements_and_tags_only_on_exports(cap, buckets):
@@ -132,7 +146,9 @@ def test_missing_key_is_a_clear_error():
 
 def test_unknown_bucket_role_for_extra_statements_is_rejected():
     with pytest.raises(Exception, match="unknown lake buckets"):
-        capture(lambda: DataLake("lake", _args(), kms_key_arns=KEYS, extra_statements={"exports": []}))
+        capture(
+            lambda: DataLake("lake", _args(), kms_key_arns=KEYS, extra_statements={"exports": []})
+        )
 
 
 def test_overlong_prefix_is_rejected():

@@ -55,7 +55,9 @@ def test_deploy_role_trust_is_pinned_to_repo_and_environment(cap):
     assert role.inputs["name"] == "caf-prod-github-deploy"
     assert role.inputs["maxSessionDuration"] == 3600.0
     (trust,) = document(role, "assumeRolePolicy")["Statement"]
-    assert trust["Principal"] == {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"}
+    assert trust["Principal"] == {
+        "Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    }
     assert trust["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert trust["Condition"] == {
         "StringEquals": {
@@ -70,12 +72,20 @@ def test_deploy_policy_has_no_star_star_and_no_user_or_key_management(cap):
     policy = named(cap, "id-github-deploy-policy")
     assert policy.property_dependencies["role"] == (named(cap, "id-github-deploy").urn,)
     doc = document(policy)
-    actions = [a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    actions = [
+        a
+        for s in doc["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
     assert "*" not in actions and "*:*" not in actions
     assert not [a for a in actions if a.endswith(":*")]
     assert not [a for a in actions if a.startswith("iam:") and ("User" in a or "AccessKey" in a)]
-    assert "iam:AttachRolePolicy" not in [a for s in doc["Statement"] if s["Effect"] == "Allow"
-                                          for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])]
+    assert "iam:AttachRolePolicy" not in [
+        a
+        for s in doc["Statement"]
+        if s["Effect"] == "Allow"
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
     no_self = statement(doc, "NoSelfEdit")
     assert no_self["Effect"] == "Deny"
     assert no_self["Resource"] == f"arn:aws:iam::{ACCOUNT}:role/caf-prod-github-deploy"
@@ -84,13 +94,34 @@ def test_deploy_policy_has_no_star_star_and_no_user_or_key_management(cap):
 def test_deploy_policy_scopes_buckets_roles_and_regions(cap):
     doc = document(named(cap, "id-github-deploy-policy"))
     assert statement(doc, "BucketConfiguration")["Resource"] == ["arn:aws:s3:::caf-prod-*"]
-    assert statement(doc, "PlatformRoles")["Resource"] == [f"arn:aws:iam::{ACCOUNT}:role/caf-prod-*"]
-    assert statement(doc, "Network")["Condition"] == {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
+    assert statement(doc, "PlatformRoles")["Resource"] == [
+        f"arn:aws:iam::{ACCOUNT}:role/caf-prod-*"
+    ]
+    assert statement(doc, "Network")["Condition"] == {
+        "StringEquals": {"aws:RequestedRegion": "us-east-1"}
+    }
     s3_actions = statement(doc, "BucketConfiguration")["Action"]
     assert "s3:GetObject" not in s3_actions and "s3:PutObject" not in s3_actions
     for stmt in doc["Statement"]:
-        if stmt["Resource"] == "*" and stmt["Effect"] == "Allow" and stmt["Sid"] not in ("Identify", "IdentityCenterPermissionSets"):
+        if (
+            stmt["Resource"] == "*"
+            and stmt["Effect"] == "Allow"
+            and stmt["Sid"] not in ("Identify", "IdentityCenterPermissionSets")
+        ):
             assert stmt.get("Condition"), stmt["Sid"]
+
+
+def test_service_linked_roles_are_limited_to_the_platform_services(cap):
+    doc = document(named(cap, "id-github-deploy-policy"))
+    create = statement(doc, "CreateServiceLinkedRoles")
+    assert create["Action"] == "iam:CreateServiceLinkedRole"
+    assert "config.amazonaws.com" in create["Condition"]["StringEquals"]["iam:AWSServiceName"]
+    manage = statement(doc, "ManageServiceLinkedRoles")
+    assert "Condition" not in manage
+    assert (
+        f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/config.amazonaws.com/*" in manage["Resource"]
+    )
+    assert f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/*" not in manage["Resource"]
 
 
 def test_deploy_policy_follows_the_enabled_services():
@@ -100,7 +131,13 @@ def test_deploy_policy_follows_the_enabled_services():
     assert not sids & {"Analytics", "Postgres", "RedshiftServerless", "ConfigRecorder", "IdentityCenterPermissionSets",
                        "ManagedDatabaseSecrets"}  # fmt: skip
     full = {s["Sid"] for s in deploy_statements(DEPLOY)}
-    assert {"Analytics", "Postgres", "RedshiftServerless", "ConfigRecorder", "IdentityCenterPermissionSets"} <= full
+    assert {
+        "Analytics",
+        "Postgres",
+        "RedshiftServerless",
+        "ConfigRecorder",
+        "IdentityCenterPermissionSets",
+    } <= full
 
 
 def test_vendor_role_requires_external_id_caps_sessions_and_records_expiry(cap):
@@ -121,35 +158,62 @@ def test_vendor_policy_reads_only_the_named_bucket(cap):
     resources = json.dumps([s["Resource"] for s in doc["Statement"]])
     assert "caf-prod-lake-curated" in resources
     assert "lake-raw" not in resources and "lake-exports" not in resources
-    actions = {a for s in doc["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {"s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "kms:Decrypt"}
+    actions = {
+        a
+        for s in doc["Statement"]
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert actions == {
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:GetObjectVersion",
+        "kms:Decrypt",
+    }
     decrypt = statement(doc, "DecryptLakeCurated")
-    assert decrypt["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"] == "arn:aws:s3:::caf-prod-lake-curated"
+    assert (
+        decrypt["Condition"]["StringEquals"]["kms:EncryptionContext:aws:s3:arn"]
+        == "arn:aws:s3:::caf-prod-lake-curated"
+    )
 
 
 def test_unknown_vendor_resource_is_a_clear_error():
     bad = VENDOR.model_copy(update={"read_resources": ["lake-everything"]})
-    with pytest.raises(ValidationError, match="unknown resource 'lake-everything'; use one of lake-curated"):
+    with pytest.raises(
+        ValidationError, match="unknown resource 'lake-everything'; use one of lake-curated"
+    ):
         _args(vendors=[bad])
 
 
 def test_no_iam_users_or_access_keys(cap):
-    assert not [r for r in cap.resources if r.type in ("aws:iam/user:User", "aws:iam/accessKey:AccessKey")]
+    assert not [
+        r for r in cap.resources if r.type in ("aws:iam/user:User", "aws:iam/accessKey:AccessKey")
+    ]
 
 
 def test_permission_sets_for_groups_that_work_in_aws(cap):
-    sets = {r.inputs["tags"]["entra-group"]: r for r in cap.of_type("aws:ssoadmin/permissionSet:PermissionSet")}
+    sets = {
+        r.inputs["tags"]["entra-group"]: r
+        for r in cap.of_type("aws:ssoadmin/permissionSet:PermissionSet")
+    }
     assert set(sets) == {"it-admins", "security", "data-team", "digital"}
     assert sets["it-admins"].inputs["name"] == "prod-PlatformAdmin"
     assert all(r.inputs["instanceArn"] == CENTER.instance_arn for r in sets.values())
-    managed = {r.inputs["managedPolicyArn"] for r in cap.of_type("aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment")}
+    managed = {
+        r.inputs["managedPolicyArn"]
+        for r in cap.of_type("aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment")
+    }
     assert "arn:aws:iam::aws:policy/AdministratorAccess" not in managed
     assignments = cap.of_type("aws:ssoadmin/accountAssignment:AccountAssignment")
     assert sorted(a.inputs["principalId"] for a in assignments) == sorted(CENTER.group_ids.values())
     assert {a.inputs["targetId"] for a in assignments} == {ACCOUNT}
     inline = one(cap, "aws:ssoadmin/permissionSetInlinePolicy:PermissionSetInlinePolicy")
     doc = document(inline, "inlinePolicy")
-    assert statement(doc, "LakeRead")["Action"] == ["s3:ListBucket", "s3:GetObject", "s3:GetBucketLocation"]
+    assert statement(doc, "LakeRead")["Action"] == [
+        "s3:ListBucket",
+        "s3:GetObject",
+        "s3:GetBucketLocation",
+    ]
 
 
 def test_identity_center_is_optional():

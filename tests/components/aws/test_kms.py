@@ -18,14 +18,24 @@ PARTNER = ExternalDecrypt(account_id="000000000902", classification=Classificati
 
 
 def _args(**overrides) -> KeysArgs:
-    values = {"account_id": ACCOUNT, "region": "us-east-1", "alias_prefix": "caf-prod",
-              "classifications": [Classification.restricted, Classification.internal, Classification.restricted]}
+    values = {
+        "account_id": ACCOUNT,
+        "region": "us-east-1",
+        "alias_prefix": "caf-prod",
+        "classifications": [
+            Classification.restricted,
+            Classification.internal,
+            Classification.restricted,
+        ],
+    }
     return KeysArgs(**{**values, **overrides})  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def cap():
-    return capture(lambda: Keys("kms", _args(external_decrypt=[PARTNER], config_delivery_enabled=True)))
+    return capture(
+        lambda: Keys("kms", _args(external_decrypt=[PARTNER], config_delivery_enabled=True))
+    )
 
 
 def keys(cap):
@@ -55,7 +65,10 @@ def test_no_key_policy_allows_a_wildcard_principal(cap):
         assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
         for stmt in doc["Statement"]:
             assert stmt["Principal"] not in ("*", {"AWS": "*"})
-            if "Service" in stmt["Principal"] or stmt["Principal"]["AWS"] != admin["Principal"]["AWS"]:
+            if (
+                "Service" in stmt["Principal"]
+                or stmt["Principal"]["AWS"] != admin["Principal"]["AWS"]
+            ):
                 assert stmt.get("Condition"), stmt["Sid"]
 
 
@@ -68,7 +81,9 @@ def test_logs_key_admits_cloudwatch_cloudtrail_and_config_for_this_account(cap):
     }
     trail = statement(doc, "CloudTrailEncrypt")
     assert trail["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
-    assert statement(doc, "ConfigDeliveryEncrypt")["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+    assert statement(doc, "ConfigDeliveryEncrypt")["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT}
+    }
 
 
 def test_partner_decrypt_is_s3_only_bucket_only_and_expires(cap):
@@ -83,18 +98,28 @@ def test_partner_decrypt_is_s3_only_bucket_only_and_expires(cap):
         },
         "DateLessThan": {"aws:CurrentTime": "2027-05-31T00:00:00Z"},
     }
-    assert [s["Sid"] for s in document(keys(cap)["restricted"])["Statement"]] == ["AccountRootAdministersKey"]
+    assert [s["Sid"] for s in document(keys(cap)["restricted"])["Statement"]] == [
+        "AccountRootAdministersKey"
+    ]
 
 
-def test_config_grant_only_when_asked():
+def test_config_and_eventbridge_grants_only_when_asked():
     cap = capture(lambda: Keys("kms", _args()))
     sids = [s["Sid"] for s in document(keys(cap)["logs"])["Statement"]]
-    assert "ConfigDeliveryEncrypt" not in sids
+    assert "ConfigDeliveryEncrypt" not in sids and "EventBridgePublishEncrypted" not in sids
+    cap = capture(lambda: Keys("kms", _args(security_alerts_enabled=True)))
+    events = statement(document(keys(cap)["logs"]), "EventBridgePublishEncrypted")
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert events["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
 def test_restricted_key_is_never_shared():
     with pytest.raises(ValidationError, match="may not use the restricted key"):
-        _args(external_decrypt=[PARTNER.model_copy(update={"classification": Classification.restricted})])
+        _args(
+            external_decrypt=[
+                PARTNER.model_copy(update={"classification": Classification.restricted})
+            ]
+        )
 
 
 def test_deletion_window_is_bounded():

@@ -36,9 +36,17 @@ def edge():
 
 def test_private_subnets_one_per_az_without_public_ips(private):
     subnets = private.of_type(SUBNET)
-    assert sorted(s.inputs["availabilityZone"] for s in subnets) == ["us-east-1a", "us-east-1b", "us-east-1c"]
+    assert sorted(s.inputs["availabilityZone"] for s in subnets) == [
+        "us-east-1a",
+        "us-east-1b",
+        "us-east-1c",
+    ]
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in subnets)
-    assert sorted(s.inputs["cidrBlock"] for s in subnets) == ["10.60.0.0/20", "10.60.16.0/20", "10.60.32.0/20"]
+    assert sorted(s.inputs["cidrBlock"] for s in subnets) == [
+        "10.60.0.0/20",
+        "10.60.16.0/20",
+        "10.60.32.0/20",
+    ]
 
 
 def test_private_only_has_no_internet_path(private):
@@ -90,7 +98,12 @@ def test_interface_endpoints_use_private_dns_and_443_from_the_vpc_only(private):
     assert all(e.inputs["privateDnsEnabled"] is True for e in interface.values())
     sg = one(private, "aws:ec2/securityGroup:SecurityGroup")
     (rule,) = sg.inputs["ingress"]
-    assert (rule["fromPort"], rule["toPort"], rule["protocol"], rule["cidrBlocks"]) == (443.0, 443.0, "tcp", ["10.60.0.0/16"])
+    assert (rule["fromPort"], rule["toPort"], rule["protocol"], rule["cidrBlocks"]) == (
+        443.0,
+        443.0,
+        "tcp",
+        ["10.60.0.0/16"],
+    )
     assert "egress" not in sg.inputs or sg.inputs["egress"] == []
 
 
@@ -105,7 +118,9 @@ def test_per_az_nat_routes_each_private_table_to_its_own_gateway(edge):
     assert len(nats) == 3
     private_defaults = [r for r in edge.of_type(ROUTE) if r.name.startswith("net-private-default-")]
     assert len(private_defaults) == 3
-    assert {r.property_dependencies["natGatewayId"][0] for r in private_defaults} == {n.urn for n in nats}
+    assert {r.property_dependencies["natGatewayId"][0] for r in private_defaults} == {
+        n.urn for n in nats
+    }
     public_subnets = [s for s in edge.of_type(SUBNET) if s.inputs["tags"]["tier"] == "public"]
     assert len(public_subnets) == 3
     assert all(s.inputs["mapPublicIpOnLaunch"] is False for s in public_subnets)
@@ -127,7 +142,11 @@ def test_bad_inputs_are_rejected_with_the_fix():
     with pytest.raises(ValidationError, match="/24 or larger"):
         NetworkArgs(region="us-east-1", cidr="10.0.0.0/25")
     with pytest.raises(ValidationError, match="short service name"):
-        NetworkArgs(region="us-east-1", cidr="10.0.0.0/16", interface_endpoints=["com.amazonaws.us-east-1.kms"])
+        NetworkArgs(
+            region="us-east-1",
+            cidr="10.0.0.0/16",
+            interface_endpoints=["com.amazonaws.us-east-1.kms"],
+        )
     with pytest.raises(ValidationError, match="s3 gateway endpoint"):
         NetworkArgs(region="us-east-1", cidr="10.0.0.0/16", interface_endpoints=["s3"])
 

@@ -36,7 +36,10 @@ def test_each_partner_may_list_and_read_only_its_prefix_until_expiry():
         "Principal": {"AWS": "arn:aws:iam::000000000902:root"},
         "Action": "s3:ListBucket",
         "Resource": "arn:aws:s3:::caf-prod-lake-exports",
-        "Condition": {"StringLike": {"s3:prefix": ["allied-coalition/", "allied-coalition/*"]}, **until},
+        "Condition": {
+            "StringLike": {"s3:prefix": ["allied-coalition/", "allied-coalition/*"]},
+            **until,
+        },
     }
     assert statements["PartnerAlliedCoalitionRead"] == {
         "Sid": "PartnerAlliedCoalitionRead",
@@ -58,7 +61,10 @@ def test_no_write_actions_and_no_wildcard_principals():
 
 def test_expiry_tags_and_key_grants_follow_the_partners():
     share = _share(ALLIED, SECOND)
-    assert expiry_tags(share) == {"share-expires-allied-coalition": "2027-05-31", "share-expires-second": "2027-01-01"}
+    assert expiry_tags(share) == {
+        "share-expires-allied-coalition": "2027-05-31",
+        "share-expires-second": "2027-01-01",
+    }
     grants = key_grants(share)
     assert [(g.account_id, g.classification, g.bucket_name, g.expires) for g in grants] == [
         ("000000000902", Classification.internal, "caf-prod-lake-exports", date(2027, 5, 31)),

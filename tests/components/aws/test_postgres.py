@@ -16,7 +16,11 @@ def _capture(**overrides):
     values = {"identifier": "caf-prod-postgres", "vpc_cidr": "10.60.0.0/16", "instance_class": "db.r6g.large",
               "allocated_storage_gb": 100, "multi_az": True, "backup_retention_days": 30}  # fmt: skip
     args = PostgresArgs(**{**values, **overrides})
-    return capture(lambda: Postgres("pg", args, vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], kms_key_arn=KEY))
+    return capture(
+        lambda: Postgres(
+            "pg", args, vpc_id="vpc-1", subnet_ids=["subnet-a", "subnet-b"], kms_key_arn=KEY
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +59,10 @@ def test_backups_deletion_protection_and_final_snapshot(cap):
 
 
 def test_dev_skips_the_final_snapshot_only_when_told():
-    inputs = one(_capture(deletion_protection=False, final_snapshot_enabled=False, backup_retention_days=7), INSTANCE).inputs
+    inputs = one(
+        _capture(deletion_protection=False, final_snapshot_enabled=False, backup_retention_days=7),
+        INSTANCE,
+    ).inputs
     assert inputs["deletionProtection"] is False
     assert inputs["skipFinalSnapshot"] is True
     assert "finalSnapshotIdentifier" not in inputs
@@ -76,7 +83,12 @@ def test_subnet_group_and_security_group_are_private(cap):
     assert subnets.urn in instance.property_dependencies["dbSubnetGroupName"]
     sg = one(cap, "aws:ec2/securityGroup:SecurityGroup")
     (rule,) = sg.inputs["ingress"]
-    assert (rule["protocol"], rule["fromPort"], rule["toPort"], rule["cidrBlocks"]) == ("tcp", 5432.0, 5432.0, ["10.60.0.0/16"])
+    assert (rule["protocol"], rule["fromPort"], rule["toPort"], rule["cidrBlocks"]) == (
+        "tcp",
+        5432.0,
+        5432.0,
+        ["10.60.0.0/16"],
+    )
     assert instance.property_dependencies["vpcSecurityGroupIds"] == (sg.urn,)
 
 

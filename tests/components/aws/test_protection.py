@@ -20,11 +20,13 @@ STATEFUL_TYPES = frozenset(
 
 def test_prod_plan_has_every_stateful_type(prod_plan):
     """Guards the next test: it would pass vacuously if a type disappeared from the plan."""
-    assert STATEFUL_TYPES <= {r.type for r in prod_plan.resources}
+    assert {r.type for r in prod_plan.resources} >= STATEFUL_TYPES
 
 
 def test_every_stateful_aws_resource_in_prod_is_protected(prod_plan):
-    unprotected = [r.name for r in prod_plan.resources if r.type in STATEFUL_TYPES and not r.protect]
+    unprotected = [
+        r.name for r in prod_plan.resources if r.type in STATEFUL_TYPES and not r.protect
+    ]
     assert unprotected == []
 
 

@@ -62,7 +62,11 @@ def test_workgroup_is_private_in_the_given_subnets_with_enhanced_routing(cap):
 def test_security_group_admits_only_the_vpc_on_5439(cap):
     sg = one(cap, "aws:ec2/securityGroup:SecurityGroup")
     (rule,) = sg.inputs["ingress"]
-    assert (rule["fromPort"], rule["toPort"], rule["cidrBlocks"]) == (5439.0, 5439.0, ["10.60.0.0/16"])
+    assert (rule["fromPort"], rule["toPort"], rule["cidrBlocks"]) == (
+        5439.0,
+        5439.0,
+        ["10.60.0.0/16"],
+    )
     for rule in sg.inputs["ingress"] + sg.inputs["egress"]:
         assert "0.0.0.0/0" not in rule.get("cidrBlocks", [])
     assert [r.get("prefixListIds") for r in sg.inputs["egress"]] == [None, ["pl-s3"]]
