@@ -345,7 +345,11 @@ def rank_code(preview: EngineSummary) -> tuple[DriftItem, ...]:
 
 
 def policy_items(report: Any) -> tuple[PolicyItem, ...]:
-    """Findings of `cli.policycheck.check_capture` as plain items (read by attribute or key)."""
+    """Findings of `cli.policycheck.check_capture` as plain items (read by attribute or key).
+
+    A finding's own `blocking` decides; else the report's `blocking` list; else mandatory and
+    not exempted.
+    """
     if report is None:
         return ()
     blocking_attr = getattr(report, "blocking", None)
@@ -356,7 +360,13 @@ def policy_items(report: Any) -> tuple[PolicyItem, ...]:
         get = f.get if isinstance(f, Mapping) else (lambda k, d=None, f=f: getattr(f, k, d))
         enforcement = str(getattr(get("enforcement", ""), "value", get("enforcement", "")))
         exempted = bool(get("exempted", False))
-        blocking = id(f) in blocking_ids if listed else (enforcement == "mandatory" and not exempted)
+        own = get("blocking", None)
+        if isinstance(own, bool):
+            blocking = own
+        elif listed:
+            blocking = id(f) in blocking_ids
+        else:
+            blocking = enforcement == "mandatory" and not exempted
         items.append(
             PolicyItem(
                 policy=str(get("policy", "") or get("name", "")),

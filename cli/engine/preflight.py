@@ -463,19 +463,21 @@ def check_config(project: Project, name: str) -> Any:
 
 
 def check_policy(project: Project, environment: Any) -> Any:
-    """Gate 5: the offline policy set on the offline plan; PolicyFailedError on a blocking finding."""
+    """Gate 5: the offline policy set on the offline plan (`cli.policycheck.check_environment`).
+
+    Raises PolicyFailedError (exit 5) listing every unexempted mandatory violation.
+    """
     from cli.engine.drift import policy_items
-    from cli.plan import plan_environment
-    from cli.policycheck import check_capture
+    from cli.policycheck import check_environment
 
-    capture = plan_environment(project, environment)
-    report = check_capture(capture, environment)
-
+    report = check_environment(project, environment)
     blocking = [p for p in policy_items(report) if p.blocking]
-    if blocking or (getattr(report, "blocking", None) is True):
+    if blocking or getattr(report, "blocking", None) is True:
         head = f"the offline policy check found {len(blocking) or 'a'} blocking violation(s) in {environment.name}"
         lines = [head]
         lines += [f"  {p.policy}: {p.urn or '(stack)'}: {p.message}" for p in blocking[:25]]
+        if len(blocking) > 25:
+            lines.append(f"  ... and {len(blocking) - 25} more")
         lines.append(f"nothing was started; see `infra policy check --env {environment.name}` for every finding")
         raise PolicyFailedError(head, lines=lines)
     return report

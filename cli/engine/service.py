@@ -102,8 +102,8 @@ def _spec(project: Project, pf: preflight.Preflight, *, create: bool) -> StackSp
 def policy_arguments(project: Project, environment: Any) -> tuple[list[str], list[str] | None]:
     """The policy pack directory and its per-environment config file, for preview and up.
 
-    The config comes from `policies.policy_pack_config(env)` (enforcement levels and
-    exemptions of this environment) and is written to `.infra/policy-config/<env>.json`.
+    The config comes from `policies.config.policy_pack_config(env)` (effective enforcement
+    levels and the environment's context, exemptions included) and is written to `.infra/policy-config/<env>.json`.
     A missing pack or config helper is an error: the engine never runs without policy.
     """
     pack = project.root / "policies"
@@ -113,10 +113,10 @@ def policy_arguments(project: Project, environment: Any) -> tuple[list[str], lis
             "the engine never runs without the policy set"
         )
     try:
-        from policies import policy_pack_config
+        from policies.config import policy_pack_config
     except ImportError as err:
         raise EngineConfigError(
-            f"policies.policy_pack_config is not available ({err.__class__.__name__}); "
+            f"policies.config.policy_pack_config is not available ({err.__class__.__name__}); "
             "the per-environment policy configuration cannot be passed to the engine"
         ) from None
     config = policy_pack_config(environment)
@@ -394,7 +394,7 @@ def outputs(
 DRIFT_GATES = ("cli", "backend", "credentials", "config")
 
 
-def state_policy(engine: Engine, environment: Any, refreshed: EngineSummary, project_name: str) -> tuple[drift_mod.PolicyItem, ...]:
+def state_policy(engine: Engine, environment: Any, refreshed: EngineSummary) -> tuple[drift_mod.PolicyItem, ...]:
     """The policy set on the deployed state with the cloud's values laid over it.
 
     `pulumi refresh --preview-only` writes nothing, so `stack export` still holds the last
@@ -405,8 +405,8 @@ def state_policy(engine: Engine, environment: Any, refreshed: EngineSummary, pro
     from cli.policycheck import check_capture
     from cli.state import capture_from_export
 
-    exported = engine.export()
-    capture = capture_from_export(exported, environment=environment.name, project=project_name)
+    exported = engine.export()  # plaintext secrets already blinded by the adapter
+    capture = capture_from_export(exported, source="state+refresh")
     capture = drift_mod.overlay_refresh(capture, refreshed)
     return drift_mod.policy_items(check_capture(capture, environment))
 
@@ -435,7 +435,7 @@ def drift_one(project: Project, name: str, *, backend: str | None, rt: Runtime, 
         return drift_mod.error_report(name, checked_at, err)
     report = drift_mod.build_report(name, checked_at, refresh=cloud.summary, preview=code.summary)
     try:
-        items = state_policy(engine, pf.environment, cloud.summary, project.name)
+        items = state_policy(engine, pf.environment, cloud.summary)
     except InfraError as err:
         return replace(report, error=err.lines[0], error_lines=tuple(err.lines))
     except Exception as err:  # noqa: BLE001 - a missing or failing policy helper is an error, never silence

@@ -218,7 +218,7 @@ def test_deploy_failure_exits_4_and_is_recorded(project, fake_machine, policy_ca
 def _drift_helpers(monkeypatch):
     """Stand-ins for the policy helper's cli.state and cli.policycheck: an empty state, no findings."""
     state = types.ModuleType("cli.state")
-    state.capture_from_export = lambda document, **kw: Capture(kw["environment"], kw["project"], ())
+    state.capture_from_export = lambda document, source="state": Capture("dev", "civic-infra", (), source=source)
     policycheck = types.ModuleType("cli.policycheck")
     policycheck.check_capture = lambda capture, env: types.SimpleNamespace(findings=[], blocking=[])
     monkeypatch.setitem(sys.modules, "cli.state", state)

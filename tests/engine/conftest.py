@@ -105,7 +105,7 @@ def project(tmp_path: Path) -> Project:
 @pytest.fixture
 def policy_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
     """Patch the policy helper's two entry points; record what they were called with."""
-    import policies
+    import policies.config
 
     calls: list[tuple[str, Any]] = []
 
@@ -116,7 +116,7 @@ def policy_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
     def offline(project: Project, env: Any) -> None:
         calls.append(("check_policy", env.name))
 
-    monkeypatch.setattr(policies, "policy_pack_config", pack_config, raising=False)
+    monkeypatch.setattr(policies.config, "policy_pack_config", pack_config)
     monkeypatch.setattr(preflight, "check_policy", offline)
     return calls
 

@@ -235,21 +235,22 @@ def test_all_gates_pass_and_the_local_state_dir_is_created(project, machine: Fak
 
 
 def test_offline_policy_gate_blocks_with_exit_5(project, monkeypatch: pytest.MonkeyPatch):
-    from cli import plan as plan_module
     from cli.context import load
 
     env = load(project, "dev")
-    monkeypatch.setattr(plan_module, "plan_environment", lambda p, e: "the-capture")
-    finding = types.SimpleNamespace(policy="rds-encrypted", severity="high", enforcement="mandatory", urn="urn:x", message="not encrypted", exempted=False)
-    advisory = types.SimpleNamespace(policy="required-tags", severity="low", enforcement="advisory", urn="urn:y", message="tags", exempted=False)
+    finding = types.SimpleNamespace(policy="rds-encrypted", severity="high", enforcement="mandatory", urn="urn:x",
+                                    message="not encrypted", exempted=False, blocking=True)
+    advisory = types.SimpleNamespace(policy="required-tags", severity="low", enforcement="advisory", urn="urn:y",
+                                     message="tags", exempted=False, blocking=False)
     fake = types.ModuleType("cli.policycheck")
     seen = []
-    fake.check_capture = lambda capture, e: seen.append((capture, e.name)) or types.SimpleNamespace(findings=[finding, advisory], blocking=[finding])
+    fake.check_environment = lambda p, e: seen.append((p.root, e.name)) or types.SimpleNamespace(findings=[finding, advisory], blocking=True)
     monkeypatch.setitem(sys.modules, "cli.policycheck", fake)
     with pytest.raises(E.PolicyFailedError) as err:
         preflight.check_policy(project, env)
-    assert seen == [("the-capture", "dev")]
+    assert seen == [(project.root, "dev")]
     assert err.value.exit_code == 5
     assert err.value.lines[1] == "  rds-encrypted: urn:x: not encrypted"
-    fake.check_capture = lambda capture, e: types.SimpleNamespace(findings=[advisory], blocking=[])
+    assert "nothing was started" in err.value.lines[-1]
+    fake.check_environment = lambda p, e: types.SimpleNamespace(findings=[advisory], blocking=False)
     preflight.check_policy(project, env)

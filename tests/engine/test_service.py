@@ -215,8 +215,9 @@ def state_helpers(monkeypatch: pytest.MonkeyPatch):
     seen: dict[str, list] = {"exports": [], "captures": []}
     state = types.ModuleType("cli.state")
 
-    def capture_from_export(document, *, environment, project):
-        seen["exports"].append((document, environment, project))
+    def capture_from_export(document, source="state"):
+        seen["exports"].append((document, source))
+        environment, project = "dev", "civic-infra"
         rule = P + "civic:azure:HubNetwork$azure-native:network:SecurityRule::hub-mgmt-ssh"
         return Capture(environment, project, (Resource(rule, "azure-native:network:SecurityRule", "hub-mgmt-ssh", None, (), {}, False, False,
                                                         True, None, {"sourceAddressPrefix": "10.10.0.0/20"}),), source="state")
@@ -251,7 +252,7 @@ def test_drift_of_one_environment(project, machine, install_stack, state_helpers
     assert factory.specs[0].create is False
     # the policy saw the cloud's value, not the stored one
     assert state_helpers["captures"][0].resources[0].inputs["sourceAddressPrefix"] == "*"
-    assert state_helpers["exports"][0][1:] == ("dev", "civic-infra")
+    assert state_helpers["exports"][0][1] == "state+refresh"
     assert [p.policy for p in report.blocking_policy] == ["nsg-no-internet-ssh"]
     assert report.status == "drifted" and report.exit_code == 7
 
@@ -332,10 +333,54 @@ def test_parallel_must_be_positive(project, machine):
 
 
 def test_policy_arguments_accept_a_path_from_the_helper(project, monkeypatch):
-    import policies
+    import policies.config
     from cli.context import load
 
-    monkeypatch.setattr(policies, "policy_pack_config", lambda env: "/abs/config.json", raising=False)
+    monkeypatch.setattr(policies.config, "policy_pack_config", lambda env: "/abs/config.json")
     assert service.policy_arguments(project, load(project, "dev")) == ([str(project.root / "policies")], ["/abs/config.json"])
-    monkeypatch.setattr(policies, "policy_pack_config", lambda env: None, raising=False)
+    monkeypatch.setattr(policies.config, "policy_pack_config", lambda env: None)
     assert service.policy_arguments(project, load(project, "dev"))[1] is None
+
+
+def test_policy_arguments_with_the_real_policy_helper(project):
+    from cli.context import load
+
+    packs, configs = service.policy_arguments(project, load(project, "prod"))
+    config = json.loads(Path(configs[0]).read_text())
+    assert packs == [str(project.root / "policies")]
+    assert config["azure-nsg-no-inbound-admin-from-internet"]["enforcementLevel"] == "mandatory"
+    assert all("enforcementLevel" in entry for entry in config.values())
+
+
+SSH_RULE = P + "civic:azure:HubNetwork$azure-native:network:SecurityRule::hub-mgmt-ssh"
+
+
+def exported_rule(access: str = "Deny", source: str = "10.10.0.0/20") -> dict:
+    """A stack export holding the hub's SSH rule, as `pulumi stack export` writes it."""
+    return {
+        "manifest": {"time": "2026-11-22T00:00:00Z"},
+        "resources": [
+            {"urn": P + "pulumi:pulumi:Stack::civic-infra-dev", "type": "pulumi:pulumi:Stack", "custom": False},
+            {"urn": SSH_RULE, "type": "azure-native:network:SecurityRule", "custom": True, "id": "rule-id",
+             "inputs": {"direction": "Inbound", "protocol": "Tcp", "access": access, "sourceAddressPrefix": source,
+                        "destinationPortRange": "22", "priority": 200.0,
+                        "adminPassword": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+                                          "plaintext": '"fixture-state-plaintext-5"'}}},
+        ],
+    }
+
+
+def test_drift_runs_the_real_policy_set_on_the_refreshed_state(project, machine, install_stack):
+    """cli.state + cli.policycheck for real: the stored rule is private, the cloud opened it to *."""
+    install_stack(FakeStack(streams={"preview_refresh": "refresh_drift.jsonl", "preview": "preview_clean.jsonl"},
+                            deployment=exported_rule()))
+    _, (drifted,) = service.drift(project, ["dev"], rt=runtime(machine))
+    assert drifted.policy_evaluated is True
+    hits = [p for p in drifted.policy if p.policy == "azure-nsg-no-inbound-admin-from-internet"]
+    assert [(p.urn, p.blocking) for p in hits] == [(SSH_RULE, True)]
+    assert "fixture-state-plaintext-5" not in json.dumps(drifted.to_json())
+
+    install_stack(FakeStack(streams={"preview_refresh": "refresh_clean.jsonl", "preview": "preview_clean.jsonl"},
+                            deployment=exported_rule()))
+    _, (clean,) = service.drift(project, ["dev"], rt=runtime(machine))
+    assert not [p for p in clean.policy if p.policy == "azure-nsg-no-inbound-admin-from-internet"]
