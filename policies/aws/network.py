@@ -50,7 +50,8 @@ def _exposure(protocol: Any, from_port: Any, to_port: Any, sources: list[str]) -
         return f"all {proto} ports from {anywhere[0]}"
     exposed = [p for p in ADMIN_PORTS if low <= p <= high]
     if exposed:
-        return f"{proto} port {' and '.join(map(str, exposed))} (ports {low}-{high}) from {anywhere[0]}"
+        span = f" (ports {low}-{high})" if low != high else ""
+        return f"{proto} port {' and '.join(map(str, exposed))}{span} from {anywhere[0]}"
     return None
 
 

@@ -42,8 +42,8 @@ def required_tags(r: ResourceView, ctx: Context) -> Verdict:
     tags = tags if isinstance(tags, Mapping) else {}
     missing = [k for k in REQUIRED_TAGS if not (isinstance(tags.get(k), str) and tags.get(k))]
     if missing:
-        return violation(f"{r.name}: tags {', '.join(missing)} are missing; the tagging transformation sets them, "
-                         "so give the resource a `tags` input")
+        return violation(f"{r.name}: tags {', '.join(missing)} are missing; add them (in civic-infra the tagging "
+                         "transformation fills them on every resource with a `tags` input)")
     value = tags["data-classification"]
     if not is_unknown(value) and value not in CLASSIFICATIONS:
         return violation(f"{r.name}: tag data-classification is {value!r}; use one of {', '.join(CLASSIFICATIONS)}")
