@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -252,6 +253,70 @@ def render_dot(graph: Graph, *, legend: bool = True) -> str:
     return "\n".join(lines) + "\n"
 
 
+CLASSIFICATION_RANK = ("restricted", "internal", "public")
+
+
+def render_overview_dot(graph: Graph, *, legend: bool = True) -> str:
+    """One node per top-level component, for a picture that fits a README.
+
+    A node's fill is its resources' most common cloud, its shape the most sensitive data
+    classification inside it; an edge means some resource in one uses some resource in the
+    other (the tooltip says how many dependencies).
+    """
+    parents = {c.urn: c.parent for c in graph.components}
+
+    def top(urn: str | None) -> str | None:
+        while urn is not None and parents.get(urn) is not None:
+            urn = parents[urn]
+        return urn
+
+    tops = {c.urn: c for c in graph.components if c.parent is None}
+    members: dict[str, list[Resource]] = {urn: [] for urn in tops}
+    where: dict[str, str | None] = {c.urn: top(c.urn) for c in graph.components}
+    for r in graph.nodes:
+        where[r.urn] = top(graph.owners[r.urn])
+        if where[r.urn] is not None:
+            members[where[r.urn]].append(r)
+    loose = [r for r in graph.nodes if where[r.urn] is None]
+
+    ids = _Ids()
+    lines = [
+        f"digraph {_quote(f'{graph.project}-{graph.environment}-overview')} {{",
+        f"  graph [{_attrs({'label': f'{graph.project} / {graph.environment}: components', 'labelloc': 't', 'fontsize': '20', 'fontname': 'Helvetica', 'rankdir': 'LR', 'nodesep': '0.3', 'ranksep': '0.9'})}];",
+        f"  node [{_attrs({'fontname': 'Helvetica', 'fontsize': '11'})}];",
+        f"  edge [{_attrs({'color': '#607D8B', 'arrowsize': '0.7'})}];",
+    ]
+    for urn, component in tops.items():
+        inside = members[urn]
+        clouds = Counter(r.cloud for r in inside)
+        cloud = clouds.most_common(1)[0][0] if clouds else "other"
+        tags = {classification(r) for r in inside}
+        label = next((c for c in CLASSIFICATION_RANK if c in tags), None)
+        style = dict(CLASSIFICATION_STYLE[label]) if label else dict(UNCLASSIFIED_STYLE)
+        fill, ink = CLOUD_STYLE.get(cloud, OTHER_STYLE)
+        style.update({"fillcolor": fill, "fontcolor": ink})
+        text = f"{component.name}\n{component.type}\n{len(inside)} resources" + (f"\n[{label}]" if label else "")
+        lines.append(f"  {ids(urn)} [{_attrs({'label': text, 'tooltip': urn, **style})}];")
+    for r in loose:
+        attrs = {"label": f"{r.name}\n{short_type(r.type)}", "tooltip": r.urn, **node_style(r)}
+        lines.append(f"  {ids(r.urn)} [{_attrs(attrs)}];")
+
+    counted: Counter[tuple[str, str]] = Counter()
+    for e in graph.edges:
+        if e.kind != "dependency":
+            continue
+        source, target = where.get(e.source) or e.source, where.get(e.target) or e.target
+        if source != target:
+            counted[(source, target)] += 1
+    for (source, target), n in sorted(counted.items()):
+        attrs = {"tooltip": f"{n} dependencies", "penwidth": f"{min(1 + n / 10, 3):.1f}"}
+        lines.append(f"  {ids(source)} -> {ids(target)} [{_attrs(attrs)}];")
+    if legend:
+        lines += _legend()
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def _legend() -> list[str]:
     out = [
         "  subgraph cluster_legend {",
@@ -279,15 +344,24 @@ class GraphFiles:
 
 
 def write_graph(
-    capture: Capture, output_dir: Path, formats: tuple[str, ...], *, required: bool, dot_binary: str | None = None
+    capture: Capture,
+    output_dir: Path,
+    formats: tuple[str, ...],
+    *,
+    required: bool,
+    level: str = "resources",
+    dot_binary: str | None = None,
 ) -> GraphFiles:
-    """Write `<env>.dot` always, then each of `formats` (svg, png) through graphviz.
+    """Write `<env>.dot` (`<env>-components.dot` for the overview) always, then each of
+    `formats` (svg, png) through graphviz.
 
     Without graphviz: raise GraphvizMissing when `required`, else report it in the result.
     """
     output_dir.mkdir(parents=True, exist_ok=True)
-    dot_path = output_dir / f"{capture.environment}.dot"
-    dot_path.write_text(render_dot(build_graph(capture)), encoding="utf-8")
+    stem = capture.environment if level == "resources" else f"{capture.environment}-components"
+    dot_path = output_dir / f"{stem}.dot"
+    graph = build_graph(capture)
+    dot_path.write_text(render_dot(graph) if level == "resources" else render_overview_dot(graph), encoding="utf-8")
     written = [dot_path]
     rendered = [f for f in formats if f != "dot"]
     if not rendered:
@@ -304,7 +378,7 @@ def write_graph(
             )
         return GraphFiles(tuple(written), True)
     for fmt in rendered:
-        target = output_dir / f"{capture.environment}.{fmt}"
+        target = output_dir / f"{stem}.{fmt}"
         _run_dot(binary, fmt, dot_path, target)
         written.append(target)
     return GraphFiles(tuple(written), False)

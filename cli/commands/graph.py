@@ -15,6 +15,11 @@ class GraphFormat(StrEnum):
     png = "png"
 
 
+class GraphLevel(StrEnum):
+    resources = "resources"
+    components = "components"
+
+
 def register(app: typer.Typer) -> None:
     app.command("graph")(graph)
 
@@ -33,6 +38,14 @@ def graph(
             "Omitted: DOT, plus SVG and PNG when graphviz is installed.",
         ),
     ] = None,
+    level: Annotated[
+        GraphLevel,
+        typer.Option(
+            "--level",
+            help="resources: every resource, clustered by component (<env>.dot); "
+            "components: one node per top-level component, small enough for a README (<env>-components.dot).",
+        ),
+    ] = GraphLevel.resources,
 ) -> None:
     """Draw the components and resource dependencies of an environment from its offline plan.
 
@@ -47,7 +60,7 @@ def graph(
     project = project_of(ctx)
     capture = plan_environment(project, load(project, env))
     formats = ("svg", "png") if format is None else (format.value,)
-    result = write_graph(capture, output_dir, formats, required=format is not None)
+    result = write_graph(capture, output_dir, formats, required=format is not None, level=level.value)
     for path in result.written:
         typer.echo(f"wrote {path}", err=True)
     if result.missing_graphviz:

@@ -315,8 +315,8 @@ def _preview_section(item: Input, limit: int) -> list[str]:
     if s["counts"]:
         lines += ["| " + " | ".join(s["counts"]) + " |", "|" + "---:|" * len(s["counts"]),
                   "| " + " | ".join(str(v) for v in s["counts"].values()) + " |", ""]
-    else:
-        lines += ["The preview ran but reported no summary.", ""]
+    elif not s["changes"]:
+        lines += ["No changes.", ""]
     if s["changes"] and limit:
         lines += ["| operation | type | name |", "|---|---|---|"]
         lines += [f"| {_cell(c['op'])} | `{_cell(c['type'])}` | `{_cell(c['name'])}` |" for c in s["changes"][:limit]]

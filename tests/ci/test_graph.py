@@ -253,3 +253,30 @@ def test_a_failing_graphviz_is_reported(tmp_path, fast_plan, monkeypatch):
     result = graph("--output-dir", str(tmp_path), "--format", "svg")
     assert result.exit_code == 1
     assert "graphviz `dot -Tsvg` failed with exit 1: syntax error in line 3" in result.stderr
+
+
+# --- the components overview (the README picture) --------------------------------------
+
+
+def test_overview_has_one_node_per_top_level_component(small):
+    from cli.graph import render_overview_dot
+
+    dot = render_overview_dot(build_graph(small), legend=False)
+    lake = next(line for line in dot.splitlines() if 'label="lake\\ncivic:aws:Lake\\n3 resources' in line)
+    assert 'shape="octagon"' in lake and f'fillcolor="{CLOUD_STYLE["aws"][0]}"' in lake  # restricted inside
+    hub = next(line for line in dot.splitlines() if 'label="hub\\ncivic:azure:Hub\\n2 resources' in line)
+    assert f'fillcolor="{CLOUD_STYLE["azure"][0]}"' in hub and "[internal]" in hub
+    staff, lake_id, hub_id = (
+        next(line for line in dot.splitlines() if f'label="{n}' in line).split()[0] for n in ("staff\\n", "lake\\n", "hub\\n")
+    )
+    edges = set(re.findall(r"^  (\w+) -> (\w+) ", dot, re.M))
+    assert edges == {(staff, lake_id), (staff, hub_id)}  # edges inside a component are not drawn
+    assert "lake-raw-sse" not in dot
+
+
+def test_overview_level_writes_its_own_file(tmp_path, fast_plan, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    result = graph("--output-dir", str(tmp_path), "--format", "dot", "--level", "components")
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in tmp_path.iterdir() if p.is_file()] == ["dev-components.dot"]
+    assert 'digraph "t-dev-overview"' in (tmp_path / "dev-components.dot").read_text(encoding="utf-8")

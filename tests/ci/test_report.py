@@ -163,6 +163,20 @@ def test_the_comment_stays_under_githubs_limit():
     assert text.startswith(PR_MARKER) and "**400** blocking" in text
 
 
+def test_the_engines_preview_document_is_read():
+    """`infra preview --format json`: only the groups with changes are in `summary`."""
+    doc = {"action": "preview", "environment": "dev", "complete": True, "summary": {"create": 1, "same": 3},
+           "changes": [{"urn": "urn:pulumi:dev::p::aws:s3/bucket:Bucket::b", "type": "aws:s3/bucket:Bucket", "name": "b",
+                        "op": "create", "protect": False, "replace_keys": [], "properties": []}],
+           "policy": [], "failures": [], "diagnostics": [], "maybe_corrupt": False}
+    env = EnvironmentInputs("dev", {"preview": Input("preview", None, doc)})
+    text = render_pr_comment([env])
+    assert "| create | same |\n|---:|---:|\n| 1 | 3 |" in text
+    assert "| create | `aws:s3/bucket:Bucket` | `b` |" in text
+    quiet = render_pr_comment([EnvironmentInputs("dev", {"preview": Input("preview", None, {"summary": {}, "changes": []})})])
+    assert "No changes." in quiet and "| **dev** | not run | not run | no changes |" in quiet
+
+
 def test_preview_is_read_tolerantly():
     assert preview_summary(None) == {"counts": {}, "changes": []}
     assert preview_summary({"resource_changes": {"create": 3, "same": 2}})["counts"] == {"create": 3, "same": 2}
