@@ -103,6 +103,10 @@ def define_identity_and_m365(
         if budget_args is not None
         else None
     )
+    # Stack outputs: the GitHub environment's AZURE_CLIENT_ID comes from the first deploy, and
+    # the break-glass runbook checks the excluded accounts against this list.
+    pulumi.export("azure_ci_client_id", identity.ci_client_id)
+    pulumi.export("break_glass_object_ids", identity.break_glass_object_ids)
     return M365Platform(
         identity=identity,
         key_vault=key_vault,
