@@ -81,8 +81,16 @@ def workflow_scripts(path: Path) -> Iterator[tuple[str, str]]:
 
 
 def markdown_scripts(path: Path) -> Iterator[tuple[str, str]]:
-    """(where, script) for each ```bash block of a Markdown file."""
+    """(where, script) for each ```bash block of a Markdown file.
+
+    Of the README only the CI section is read: other sections show usage synopses
+    (`[--flag]`, `a|b`) in their blocks, which are not command lines.
+    """
     text = path.read_text(encoding="utf-8")
+    if path.name == "README.md" and path.parent == REPO:
+        start = text.find("<!-- section:ci -->")
+        end = text.find("<!-- /section:ci -->")
+        text = (text[:start].count("\n") * "\n" + text[start:end]) if 0 <= start < end else ""
     for match in BASH_BLOCK.finditer(text):
         line = text.count("\n", 0, match.start()) + 1
         yield f"{path.relative_to(REPO)}:{line}", match.group(1)
