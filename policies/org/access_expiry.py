@@ -9,6 +9,11 @@ Where access is granted to someone outside the organisation, the grant must carr
   description of the assignment or of the group.
 Every recorded expiry, external or not, must be in the future and at most
 identity.access_max_days away.
+
+"Another account" needs the organisation's own accounts (the environment's aws.account_id,
+or an AWS provider's allowedAccountIds). When neither is known (a foreign program or a state
+file checked without --env) a missing expiry is not guessed at: an account's own key-policy
+root statement would look like an external grant. Recorded expiries are still checked.
 """
 
 from __future__ import annotations
@@ -101,7 +106,7 @@ def _check_role(role: ResourceView, own: tuple[str, ...], ctx: Context) -> Itera
     if isinstance(tags, Mapping):
         tag_expiry = next((parse_date(tags[k]) for k in EXPIRY_TAGS if k in tags and parse_date(tags[k])), None)
     expiries = [e for s, _ in external if (e := _statement_expiry(s))] + ([tag_expiry] if tag_expiry else [])
-    if external and not expiries:
+    if external and not expiries and own:
         accounts = sorted({a for _, accs in external for a in accs})
         yield violation(f"role {role.name}: account {', '.join(accounts)} may assume it with no recorded end; add "
                         "DateLessThan aws:CurrentTime to the trust and an access-expires tag", role)
@@ -125,7 +130,7 @@ def _check_policy(r: ResourceView, own: tuple[str, ...], ctx: Context) -> Iterat
         expires = _statement_expiry(s)
         external = _external(_statement_accounts(s), own)
         sid = s.get("Sid") or f"Statement[{i}]"
-        if external and "*" not in external and expires is None:
+        if external and "*" not in external and expires is None and own:
             bad_found = True
             yield violation(f"{r.name}: statement {sid} grants account {', '.join(sorted(set(external)))} access with "
                             "no end; add Condition DateLessThan aws:CurrentTime with the partner's expiry", r)

@@ -559,6 +559,15 @@ SCENARIOS: list[Scenario] = [
         R("fail_assignment_undated", RA, {"principalId": "x", "principalType": "Group", "roleDefinitionId": READER_ROLE, "scope": "/rg"},
           deps={"principalId": ["vendor-undated"]}),
     ], ctx={"access_max_days": 365}),
+    Scenario("access-expiry", [
+        # Without the environment or a provider's allowedAccountIds, "another account" cannot be told
+        # from the organisation's own: a missing end is not guessed at, a recorded one is still checked.
+        R("pass_unknown_own_account", KMS, {"enableKeyRotation": True, "policy": doc(
+            {"Sid": "Root", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"}, "Action": "kms:*", "Resource": "*"})}),
+        R("fail_recorded_expired", BPOL, {"bucket": "x", "policy": doc(
+            {"Sid": "Old", "Effect": "Allow", "Principal": {"AWS": VENDOR}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::x/*",
+             "Condition": {"DateLessThan": {"aws:CurrentTime": "2026-06-01T00:00:00Z"}}})}),
+    ]),
     Scenario("no-plaintext-secrets", [
         R("pass_secret", RDS, {"engine": "postgres", "password": "[secret]"}),
         R("pass_managed", RDS, {"engine": "postgres", "manageMasterUserPassword": True}),

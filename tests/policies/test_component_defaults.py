@@ -1,0 +1,239 @@
+"""Every component, built with its args' defaults (only the required fields filled in), passes the
+whole policy set under production rules.
+
+Each component gets the inputs the platform would wire in (a rotating KMS key, a VPC and
+subnets, a resource group, a workspace, a subnet with an NSG) from scaffolding created next
+to it; only the component's own resources are judged, and decisions about the stack as a
+whole (a trail, a budget) are left to the environment tests.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pytest
+
+from cli.capture import capture_program
+from cli.policycheck import check_capture
+from tests.conftest import TODAY, minimal_values
+
+ACCOUNT = "000000000003"
+GUID = "00000000-0000-0000-0000-000000000000"
+SUBSCRIPTION = "00000000-0000-0000-0000-0000000000f3"
+
+
+class Scaffold:
+    """Platform-like inputs, created on first use as top-level resources (not judged)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, Any] = {}
+
+    def _once(self, key: str, make: Callable[[], Any]) -> Any:
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
+
+    # AWS
+    def kms_key(self) -> Any:
+        import pulumi_aws as aws
+
+        return self._once("kms", lambda: aws.kms.Key("scaffold-key", enable_key_rotation=True))
+
+    def kms_arn(self) -> Any:
+        return self.kms_key().arn
+
+    def vpc(self) -> Any:
+        import pulumi_aws as aws
+
+        return self._once("vpc", lambda: aws.ec2.Vpc("scaffold-vpc", cidr_block="10.60.0.0/16"))
+
+    def subnet_ids(self) -> list[Any]:
+        import pulumi_aws as aws
+
+        def make() -> list[Any]:
+            return [aws.ec2.Subnet(f"scaffold-subnet-{i}", vpc_id=self.vpc().id, cidr_block=f"10.60.{i}.0/24").id
+                    for i in range(3)]
+
+        return self._once("subnets", make)
+
+    # Azure
+    def resource_group(self) -> Any:
+        import pulumi_azure_native as az
+
+        return self._once("rg", lambda: az.resources.ResourceGroup("scaffold-rg", resource_group_name="rg-scaffold",
+                                                                   location="eastus2"))
+
+    def workspace(self) -> Any:
+        import pulumi_azure_native as az
+
+        return self._once("ws", lambda: az.operationalinsights.Workspace(
+            "scaffold-ws", resource_group_name=self.resource_group().name, retention_in_days=365))
+
+    def subnet_id(self) -> Any:
+        import pulumi_azure_native as az
+
+        def make() -> Any:
+            nsg = az.network.NetworkSecurityGroup("scaffold-nsg", resource_group_name=self.resource_group().name)
+            vnet = az.network.VirtualNetwork("scaffold-vnet", resource_group_name=self.resource_group().name,
+                                             address_space={"address_prefixes": ["10.50.0.0/20"]})
+            return az.network.Subnet("scaffold-snet", resource_group_name=self.resource_group().name,
+                                     virtual_network_name=vnet.name, address_prefix="10.50.1.0/24",
+                                     network_security_group={"id": nsg.id}).id
+
+        return self._once("subnet", make)
+
+    def encryption_key(self, name: str) -> Any:
+        from components.azure.key_vault import KeyVault, KeyVaultArgs
+
+        def make() -> Any:
+            args = KeyVaultArgs(short_name="caf", environment="prod", tenant_id=GUID, subscription_id=SUBSCRIPTION,
+                                encryption_keys=[name])
+            return KeyVault("scaffold-kv", args, resource_group_name=self.resource_group().name,
+                            private_endpoint_subnet_id=self.subnet_id(), private_dns_zone_id=self.dns_zone_id(),
+                            workspace_id=self.workspace().id)
+
+        return self._once(f"kv-{name}", make).encryption_key(name)
+
+    def dns_zone_id(self) -> Any:
+        import pulumi_azure_native as az
+
+        return self._once("zone", lambda: az.privatedns.PrivateZone(
+            "scaffold-zone", resource_group_name=self.resource_group().name, location="Global",
+            private_zone_name="privatelink.example.net").id)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to build one component: its required args, and the inputs the platform would pass."""
+
+    module: str
+    cls: str
+    args: dict[str, Any]
+    inputs: Callable[[Scaffold], dict[str, Any]] = lambda s: {}
+
+
+def _azure_attached(s: Scaffold) -> dict[str, Any]:
+    return {"resource_group_name": s.resource_group().name, "private_endpoint_subnet_id": s.subnet_id(),
+            "private_dns_zone_id": s.dns_zone_id(), "workspace_id": s.workspace().id}
+
+
+AZURE = {"short_name": "caf", "environment": "prod"}
+SPECS = [
+    Spec("components.aws.kms", "Keys", {"account_id": ACCOUNT, "region": "us-east-1", "alias_prefix": "caf-prod",
+                                         "classifications": ["public", "internal", "restricted"]}),
+    Spec("components.aws.bucket", "SecureBucket", {"bucket_name": "caf-prod-example", "classification": "restricted"},
+         lambda s: {"kms_key_arn": s.kms_arn(), "access_log_bucket": "caf-prod-access-logs"}),
+    Spec("components.aws.data_lake", "DataLake", {"name_prefix": "caf-prod", "account_id": ACCOUNT},
+         lambda s: {"kms_key_arns": {c: s.kms_arn() for c in ("public", "internal", "restricted")}}),
+    Spec("components.aws.analytics", "Analytics", {"name_prefix": "caf-prod", "account_id": ACCOUNT,
+                                                   "results_bucket_name": "caf-prod-lake-curated"},
+         lambda s: {"results_kms_key_arn": s.kms_arn()}),
+    Spec("components.aws.audit", "Audit", {"name_prefix": "caf-prod", "account_id": ACCOUNT, "region": "us-east-1"},
+         lambda s: {"kms_key_arn": s.kms_arn(), "access_log_bucket": "caf-prod-access-logs"}),
+    Spec("components.aws.network", "Network", {"region": "us-east-1", "cidr": "10.60.0.0/16"},
+         lambda s: {"account_id": ACCOUNT, "flow_logs_kms_key_arn": s.kms_arn()}),
+    Spec("components.aws.postgres", "Postgres", {"identifier": "caf-prod-db", "vpc_cidr": "10.60.0.0/16"},
+         lambda s: {"vpc_id": s.vpc().id, "subnet_ids": s.subnet_ids(), "kms_key_arn": s.kms_arn()}),
+    Spec("components.aws.redshift", "Redshift", {"name_prefix": "caf-prod", "vpc_cidr": "10.60.0.0/16", "subnet_count": 3},
+         lambda s: {"vpc_id": s.vpc().id, "subnet_ids": s.subnet_ids(), "kms_key_arn": s.kms_arn()}),
+    Spec("components.aws.budget", "Budget", {"name": "caf-prod", "monthly_usd": 100, "recipients": ["it@example.org"]}),
+    Spec("components.aws.identity", "AwsIdentity", {"deploy": {"account_id": ACCOUNT, "region": "us-east-1",
+                                                               "name_prefix": "caf-prod", "environment": "prod",
+                                                               "github_repository": "example-org/civic-infra"}}),
+    Spec("components.azure.core", "AzureCore", dict(AZURE)),
+    Spec("components.azure.identity", "EntraIdentity", {**AZURE, "subscription_id": SUBSCRIPTION,
+                                                        "github_repository": "example-org/civic-infra"},
+         lambda s: {"resource_group_id": s.resource_group().id}),
+    Spec("components.azure.key_vault", "KeyVault", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
+         _azure_attached),
+    Spec("components.azure.monitoring", "SecurityMonitoring", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
+         lambda s: {"resource_group_name": s.resource_group().name, "workspace_name": s.workspace().name,
+                    "workspace_id": s.workspace().id}),
+    Spec("components.azure.network", "HubSpokeNetwork", {**AZURE, "hub_cidr": "10.50.0.0/20"},
+         lambda s: {"resource_group_name": s.resource_group().name, "workspace_id": s.workspace().id,
+                    "workspace_customer_id": s.workspace().customer_id}),
+    Spec("components.azure.network", "HubSpokePeerings", {},
+         lambda s: {"resource_group_name": s.resource_group().name, "hub_vnet_name": "vnet-hub", "hub_vnet_id": "/vnet-hub",
+                    "spoke_vnet_names": {"apps": "vnet-apps"}, "spoke_vnet_ids": {"apps": "/vnet-apps"}}),
+    Spec("components.azure.openai", "AzureOpenAI", dict(AZURE), _azure_attached),
+    Spec("components.azure.storage", "ExportStorage", {**AZURE, "subscription_id": SUBSCRIPTION},
+         lambda s: {**_azure_attached(s), "encryption_key": s.encryption_key("exports")}),
+    Spec("components.azure.vpn", "SiteToSiteVpn", {**AZURE, "azure_address_spaces": ["10.50.0.0/20"],
+                                                   "aws_vpc_cidr": "10.60.0.0/16"},
+         lambda s: {"resource_group_name": s.resource_group().name, "gateway_subnet_id": s.subnet_id(),
+                    "vpc_id": s.vpc().id}),
+    Spec("components.azure.web_apps", "WebApps", dict(AZURE),
+         lambda s: {"resource_group_name": s.resource_group().name, "integration_subnet_id": s.subnet_id(),
+                    "workspace_id": s.workspace().id, "private_endpoint_subnet_id": s.subnet_id(),
+                    "private_dns_zone_id": s.dns_zone_id()}),
+    Spec("components.azure.budget", "AzureBudget", {**AZURE, "amount_usd": 100, "contact_emails": ["it@example.org"]},
+         lambda s: {"resource_group_id": s.resource_group().id}),
+]
+
+
+def _component_classes() -> set[tuple[str, str]]:
+    import components
+
+    found: set[tuple[str, str]] = set()
+    for pkg in ("components.aws", "components.azure"):
+        package = importlib.import_module(pkg)
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{pkg}.{info.name}")
+            for name, obj in vars(module).items():
+                if inspect.isclass(obj) and issubclass(obj, pulumi.ComponentResource) and obj.__module__ == module.__name__:
+                    found.add((module.__name__, name))
+    assert components
+    return found
+
+
+def test_every_component_has_a_spec():
+    assert _component_classes() - {(s.module, s.cls) for s in SPECS} == set()
+
+
+def _args_model(cls: type) -> type:
+    import typing
+
+    hints = typing.get_type_hints(cls.__init__)
+    return hints["args"]
+
+
+def _program(spec: Spec) -> Callable[[], None]:
+    def run() -> None:
+        from components.tagging import tagging_transformation
+        from stacks.model import Environment
+
+        env = Environment.model_validate({"name": "prod", **minimal_values()})
+        pulumi.runtime.register_stack_transformation(tagging_transformation(env))
+        cls = getattr(importlib.import_module(spec.module), spec.cls)
+        args = _args_model(cls).model_validate(spec.args)
+        cls("component", args, **spec.inputs(Scaffold()))
+
+    return run
+
+
+def _prod():
+    from stacks.model import Environment
+
+    return Environment.model_validate({
+        "name": "prod", **minimal_values(), "tier": "production",
+        "aws": {"account_id": ACCOUNT}, "azure": {"tenant_id": GUID, "subscription_id": SUBSCRIPTION},
+    })
+
+
+PROD = _prod()
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=[s.cls for s in SPECS])
+def test_component_defaults_pass_the_whole_policy_set(spec):
+    capture = capture_program(_program(spec), project="defaults", stack="prod", config={"infra:vpn_shared_key": "x" * 32},
+                              secret_keys=["infra:vpn_shared_key"], account_id=ACCOUNT)
+    report = check_capture(capture, PROD, today=TODAY)
+    own = [f for f in report.findings if "::civic:" in f.urn]
+    assert any("::civic:" in r.urn for r in capture.resources)
+    assert [f"{f.policy} on {f.name}: {f.message}" for f in own] == []
