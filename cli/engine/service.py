@@ -30,7 +30,7 @@ from cli.engine.errors import (
 )
 from cli.engine.events import EngineSummary
 from cli.engine.masking import Masker
-from cli.engine.render import NullProgress, Progress
+from cli.engine.render import NullProgress, Progress, render_table
 from cli.errors import InfraError, UsageError
 from cli.project import Project
 
@@ -255,6 +255,8 @@ def deploy(
         return DeployOutcome(name, pf.backend.display, "no-changes", planned.summary, None, path, warnings)
     try:
         if pf.environment.confirmation_required:
+            if not yes and rt.console.isatty():
+                rt.notice(render_table(planned.summary, action="preview", environment=name))
             confirm(name, action="deploy to", yes=yes, console=rt.console)
     except ConfirmationRequiredError as err:
         record("refused", planned.summary, err)
@@ -299,6 +301,8 @@ def refresh(project: Project, name: str, *, yes: bool = False, backend: str | No
         planned = engine.preview_refresh(on_event=progress)
     if not planned.summary.has_changes:
         return RefreshOutcome(name, "no-changes", planned.summary, None)
+    if not yes and rt.console.isatty():
+        rt.notice(render_table(planned.summary, action="refresh preview", environment=name, diff=True))
     confirm(name, action="write the cloud's current values into the state of", yes=yes, console=rt.console)
     try:
         with rt.progress(f"refresh of {name}") as progress:

@@ -131,8 +131,10 @@ def test_production_on_a_terminal_asks_for_the_name(project, machine, policy_cal
     stack = FakeStack(streams={"preview": "up_succeeded.jsonl", "up": "up_succeeded.jsonl"})
     install_stack(stack)
     console = FakeConsole(tty=True, answers=["staging"])
+    notices: list[str] = []
     with pytest.raises(E.CancelledError) as err:
-        service.deploy(project, "prod", rt=runtime(machine, console))
+        service.deploy(project, "prod", rt=runtime(machine, console, notices))
+    assert notices and notices[0].startswith("preview of prod: 1 to create")  # shown before the question
     assert err.value.exit_code == 8 and "up" not in stack.methods()
     assert "(prod)" in console.prompts[0]
     console.answers = ["prod"]
@@ -384,3 +386,30 @@ def test_drift_runs_the_real_policy_set_on_the_refreshed_state(project, machine,
                             deployment=exported_rule()))
     _, (clean,) = service.drift(project, ["dev"], rt=runtime(machine))
     assert not [p for p in clean.policy if p.policy == "azure-nsg-no-inbound-admin-from-internet"]
+
+
+def test_drift_all_is_concurrent_but_bounded_by_parallel(project, machine, monkeypatch, state_helpers):
+    import threading
+    import time
+
+    lock = threading.Lock()
+    active = {"now": 0, "max": 0}
+
+    class Slow(FakeStack):
+        def preview_refresh(self, **kwargs):
+            with lock:
+                active["now"] += 1
+                active["max"] = max(active["max"], active["now"])
+            time.sleep(0.2)
+            with lock:
+                active["now"] -= 1
+            return super().preview_refresh(**kwargs)
+
+    stacks = {e: Slow(streams={"preview_refresh": "refresh_clean.jsonl", "preview": "preview_clean.jsonl"}) for e in ("dev", "staging", "prod")}
+    monkeypatch.setattr(adapter, "open_stack", lambda spec: stacks[spec.environment])
+    _, reports = service.drift(project, ["dev", "prod", "staging"], all_environments=True, parallel=2, rt=runtime(machine))
+    assert [r.status for r in reports] == ["clean", "clean", "clean"]
+    assert active["max"] == 2
+    active["max"] = 0
+    service.drift(project, ["dev", "prod", "staging"], all_environments=True, parallel=1, rt=runtime(machine))
+    assert active["max"] == 1
