@@ -39,7 +39,8 @@ class Progress:
             from rich.live import Live
 
             console = Console(file=self.stream)
-            self._live = Live(self._view(), console=console, refresh_per_second=4, transient=True)
+            # the view is rebuilt on rich's refresh (4/s), not on every event: big stacks send thousands
+            self._live = Live(get_renderable=self._view, console=console, refresh_per_second=4, transient=True)
             self._live.__enter__()
         else:
             self._write(f"{self.title} ...")
@@ -56,15 +57,12 @@ class Progress:
             self._write(text)
         else:
             self.title = text
-            self._live.update(self._view())
 
     def __call__(self, event: Any) -> None:
         with self._lock:
             self._events.append(event)
-        if self._live is not None:
-            self._live.update(self._view())
-            return
-        self._plain(event)
+        if self._live is None:
+            self._plain(event)
 
     # -- plain mode --------------------------------------------------------------------
 
@@ -94,19 +92,21 @@ class Progress:
     # -- live mode ---------------------------------------------------------------------
 
     def _view(self) -> Any:
+        from rich.markup import escape
         from rich.table import Table
 
         with self._lock:
-            summary = fold(self._events, self.masker)
+            events = list(self._events)
+        summary = fold(events, self.masker)
         table = Table.grid(padding=(0, 1))
-        table.add_row(f"[bold]{self.title}[/]")
+        table.add_row(f"[bold]{escape(self.title)}[/]")
         counts = summary.group_counts()
         if counts:
             table.add_row("  " + ", ".join(f"{n} {g}" for g, n in counts.items()))
         for change in summary.changes[-8:]:
-            table.add_row(f"  {SYMBOL[change.group]:<2} {change.group:<8} {change.urn.rsplit('::', 1)[-1]} [dim]{change.type}[/]")
+            table.add_row(f"  {SYMBOL[change.group]:<2} {change.group:<8} {escape(change.name)} [dim]{escape(change.type)}[/]")
         for failure in summary.failures[-3:]:
-            table.add_row(f"  [red]failed[/] {failure.urn.rsplit('::', 1)[-1]}: {failure.message[:120]}")
+            table.add_row(f"  [red]failed[/] {escape(failure.urn.rsplit('::', 1)[-1])}: {escape(failure.message[:120])}")
         return table
 
 
