@@ -359,6 +359,7 @@ class Policy:
             "remediation": self.remediation,
             "controls": list(self.controls),
             "data_protection": self.data_protection,
+            "locked": self.locked,
             "resource_types": sorted(self.resource_types) if self.resource_types is not None else ["*"],
         }
 

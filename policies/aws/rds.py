@@ -71,8 +71,8 @@ def not_public(r: ResourceView, ctx: Context) -> Verdict:
     name="aws-rds-backup-retention",
     description="Keep automated RDS backups for at least seven days and the environment's backup period",
     severity=Severity.high,
-    remediation="Set `backup_retention_period` on the database in the Postgres component to "
-    "protection.backup_retention_days (7 or more).",
+    remediation="Set PostgresArgs.backup_retention_days (RDS `backup_retention_period`), from "
+    "protection.backup_retention_days, to 7 or more.",
     types=[INSTANCE, CLUSTER],
     data_protection=True,
 )
@@ -94,8 +94,8 @@ def backup_retention(r: ResourceView, ctx: Context) -> Verdict:
     name="aws-rds-deletion-protection-in-prod",
     description="Protect production RDS databases from deletion",
     severity=Severity.high,
-    remediation="Set `deletion_protection=True` on the database in the Postgres component (from "
-    "protection.deletion_protection) and keep a final snapshot.",
+    remediation="Set PostgresArgs.deletion_protection=True (from protection.deletion_protection) and keep "
+    "final_snapshot_enabled=True.",
     types=[INSTANCE, CLUSTER],
     data_protection=True,
 )

@@ -105,8 +105,8 @@ def _algorithm(rule: Mapping[str, Any]) -> tuple[Any, Any]:
     name="aws-s3-encrypted",
     description="Encrypt every S3 bucket by default, with a customer-managed KMS key for restricted data",
     severity=Severity.critical,
-    remediation="Create a BucketServerSideEncryptionConfiguration for the bucket in the data lake component: "
-    "sse_algorithm 'aws:kms' with the classification's KMS key (required for restricted data), or 'AES256'.",
+    remediation="Build buckets with the SecureBucket component (encryption 'aws:kms' with the classification's "
+    "kms_key_arn; required for restricted data): it creates the BucketServerSideEncryptionConfiguration.",
     controls=["CIS AWS 1.5 2.1.1"],
     data_protection=True,
 )
@@ -167,8 +167,8 @@ def versioning(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     name="aws-s3-access-logging",
     description="Record server access logs for every S3 bucket except the access-log bucket itself",
     severity=Severity.medium,
-    remediation="Create a BucketLogging for the bucket in the data lake component with target_bucket set to "
-    "the access-log bucket.",
+    remediation="Keep SecureBucketArgs.access_logging_enabled=True and pass access_log_bucket; only the "
+    "access-log bucket itself sets it False.",
     controls=["CIS AWS 3.0 3.4"],
 )
 def access_logging(stack: StackView, ctx: Context) -> Iterator[Verdict]:

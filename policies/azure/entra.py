@@ -90,8 +90,9 @@ def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> It
     name="entra-mfa-for-all-users",
     description="Require multi-factor authentication for all users with an enabled conditional access policy",
     severity=Severity.critical,
-    remediation="The identity component's MFA policy: included_users=['All'], included_applications=['All'], "
-    "built_in_controls=['mfa'], state='enabled'; exclude only identity.break_glass_object_ids.",
+    remediation="Keep EntraIdentityArgs.conditional_access_report_only=False so the MFA policy (included_users "
+    "['All'], included_applications ['All'], built_in_controls ['mfa']) is 'enabled'; exclude only "
+    "identity.break_glass_object_ids.",
     controls=["CIS Azure 2.0 1.2.4"],
 )
 def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
@@ -103,8 +104,8 @@ def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     name="entra-block-legacy-authentication",
     description="Block legacy authentication protocols for all users with an enabled conditional access policy",
     severity=Severity.high,
-    remediation="The identity component's legacy-auth policy: client_app_types=['exchangeActiveSync', 'other'], "
-    "built_in_controls=['block'], included_users=['All'], state='enabled'.",
+    remediation="Keep EntraIdentityArgs.conditional_access_report_only=False so the legacy-auth policy "
+    "(client_app_types ['exchangeActiveSync', 'other'], built_in_controls ['block'], all users) is 'enabled'.",
 )
 def block_legacy(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     yield from _ca_check(stack, ctx, _blocks_legacy, "blocks legacy authentication",

@@ -45,8 +45,8 @@ def purge_protection(r: ResourceView, ctx: Context) -> Verdict:
     name="azure-key-vault-soft-delete-retention",
     description="Keep deleted Key Vault objects recoverable for the environment's soft-delete period",
     severity=Severity.high,
-    remediation="Set `properties.soft_delete_retention_in_days` on the Vault to at least "
-    "protection.soft_delete_retention_days (7-90) and never set `enable_soft_delete=False`.",
+    remediation="Set KeyVaultArgs.soft_delete_retention_days (Vault `properties.soft_delete_retention_in_days`) "
+    "to at least protection.soft_delete_retention_days and never set `enable_soft_delete=False`.",
     types=[VAULT],
     controls=["CIS Azure 2.0 8.5"],
     data_protection=True,
@@ -94,8 +94,8 @@ def rbac_authorization(r: ResourceView, ctx: Context) -> Verdict:
     name="azure-key-vault-private-in-prod",
     description="Disable public network access to Key Vaults in production",
     severity=Severity.high,
-    remediation="Set `properties.public_network_access=\"Disabled\"` on the Vault (the key vault component's "
-    "`public_network_access_enabled=False`) and reach it through its private endpoint.",
+    remediation="Keep KeyVaultArgs.public_network_access_enabled=False (Vault "
+    "`properties.public_network_access=\"Disabled\"`) and reach the vault through its private endpoint.",
     types=[VAULT],
     controls=["CIS Azure 2.0 8.7"],
     data_protection=True,

@@ -88,9 +88,9 @@ def _environment_is_internal(stack: StackView, app: ResourceView) -> bool | None
     name="azure-web-private-in-prod",
     description="Keep App Service and Container Apps unreachable from the Internet in production",
     severity=Severity.high,
-    remediation="In production set `public_network_access=\"Disabled\"` on the WebApp (the web-apps "
-    "component's `public_network_access_enabled=False`) and reach it through its private endpoint; for "
-    "Container Apps use an internal environment or `ingress.external=False`.",
+    remediation="In production keep WebAppsArgs.public_network_access_enabled=False (WebApp "
+    "`public_network_access=\"Disabled\"`) with private_endpoints_enabled=True; for Container Apps use an "
+    "internal environment or `ingress.external=False`.",
     data_protection=True,
 )
 def web_private_in_prod(stack: StackView, ctx: Context) -> Iterator[Verdict]:

@@ -91,9 +91,9 @@ def _azure_keys(stack: StackView, account: ResourceView) -> list[ResourceView]:
     name="restricted-data-rotating-cmk",
     description="Encrypt restricted data with a customer-managed key that rotates automatically",
     severity=Severity.critical,
-    remediation="Tag the store with data-classification 'restricted' only through classified(restricted) and "
-    "pass the restricted classification's KMS key (kms_key_id / sse kms_master_key_id) from the KMS keys "
-    "component, whose keys rotate; on Azure use a Key Vault key with a rotation policy.",
+    remediation="Pass the restricted classification's key from the Keys component (kms_key_arn / kms_key_arns, "
+    "which rotate); on Azure keep ExportStorageArgs.customer_managed_key_enabled=True with "
+    "KeyVault.encryption_key(...) from a vault whose encryption_keys rotate (key_rotation_days).",
     controls=["CIS Azure 2.0 3.12", "CIS AWS 3.0 3.6"],
     data_protection=True,
 )
