@@ -332,6 +332,7 @@ def compliance_from_report(report: PolicyReport, revision: str) -> ComplianceRep
         "policies_disabled": sum(1 for s in statuses.values() if s.status == "disabled"),
         **{k: counts.get(k, 0) for k in ("pass", "fail", "exempt", "not-applicable")},
     }
+    summary["not-applicable"] += sum(s.hidden_not_applicable for s in statuses.values())
     return ComplianceReport(
         environment=report.environment, project=report.project, date=report.today.isoformat(),
         revision=revision, controls=controls, summary=summary,
