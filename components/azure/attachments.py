@@ -3,7 +3,7 @@
 `private_endpoint` puts a resource on the hub's private-endpoint subnet and registers it in
 the matching private DNS zone; `diagnostic_setting` sends a resource's logs and metrics to
 the Log Analytics workspace. `unique_name` derives the globally unique names Key Vault and
-storage accounts need. Used by key_vault.py and storage.py; nothing runs at import time.
+storage accounts need. Used by every Azure component that holds data; nothing runs at import time.
 """
 
 from __future__ import annotations
@@ -44,8 +44,13 @@ def private_endpoint(
     resource_group_name: pulumi.Input[str],
     location: str,
     parent: pulumi.Resource,
+    zone_config_name: str | None = None,
 ):
-    """A private endpoint for one sub-resource (`vault`, `blob`, ...) plus its DNS zone group."""
+    """A private endpoint for one sub-resource (`vault`, `blob`, ...) plus its DNS zone group.
+
+    `zone_config_name` names the zone entry when the sub-resource's group id does not say
+    which zone it is (an OpenAI account's group id is `account`); it defaults to `group_id`.
+    """
     import pulumi_azure_native as azure_native
 
     endpoint_name = f"pe-{target_name}-{group_id}"
@@ -69,14 +74,15 @@ def private_endpoint(
     azure_native.network.PrivateDnsZoneGroup(
         f"{name}-dns",
         private_dns_zone_group_name="default",
-        private_endpoint_name=endpoint_name,
+        # the endpoint's output, not the literal, so the link shows in propertyDependencies
+        private_endpoint_name=endpoint.name,
         resource_group_name=resource_group_name,
         private_dns_zone_configs=[
             azure_native.network.PrivateDnsZoneConfigArgs(
-                name=group_id, private_dns_zone_id=dns_zone_id
+                name=zone_config_name or group_id, private_dns_zone_id=dns_zone_id
             )
         ],
-        opts=pulumi.ResourceOptions(parent=parent, depends_on=[endpoint]),
+        opts=pulumi.ResourceOptions(parent=parent),
     )
     return endpoint
 
@@ -101,10 +107,12 @@ def diagnostic_setting(
         logs=[
             azure_native.monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True)
             for group in log_category_groups
-        ],
+        ]
+        or None,
         metrics=[
             azure_native.monitor.DiagnosticsMetricSettingsArgs(category=category, enabled=True)
             for category in metric_categories
-        ],
+        ]
+        or None,
         opts=pulumi.ResourceOptions(parent=parent),
     )

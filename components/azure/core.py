@@ -134,34 +134,3 @@ def compact_name(*parts: str, max_length: int = 24) -> str:
     digest = hashlib.sha256(full.encode()).hexdigest()[:4]
     body = "".join(ch for ch in full.lower() if ch.isalnum())
     return body[: max_length - len(digest)] + digest
-
-
-def send_diagnostics_to_workspace(
-    name: str,
-    *,
-    resource_id: pulumi.Input[str],
-    workspace_id: pulumi.Input[str],
-    parent: pulumi.Resource,
-    log_category_groups: tuple[str, ...] = ("allLogs",),
-    metric_categories: tuple[str, ...] = ("AllMetrics",),
-):
-    """A diagnostic setting sending one resource's logs (by category group) and metrics to the workspace."""
-    import pulumi_azure_native as azure_native
-
-    return azure_native.monitor.DiagnosticSetting(
-        name,
-        name="to-log-analytics",
-        resource_uri=resource_id,
-        workspace_id=workspace_id,
-        logs=[
-            azure_native.monitor.DiagnosticsLogSettingsArgs(category_group=group, enabled=True)
-            for group in log_category_groups
-        ]
-        or None,
-        metrics=[
-            azure_native.monitor.DiagnosticsMetricSettingsArgs(category=category, enabled=True)
-            for category in metric_categories
-        ]
-        or None,
-        opts=pulumi.ResourceOptions(parent=parent),
-    )

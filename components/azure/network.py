@@ -25,7 +25,8 @@ from typing import Literal
 import pulumi
 from pydantic import Field, model_validator
 
-from components.azure.core import compact_name, send_diagnostics_to_workspace
+from components.azure.attachments import diagnostic_setting
+from components.azure.core import compact_name
 from stacks.model import PrivateCidr, Slug, StrictModel
 
 GATEWAY_SUBNET = "GatewaySubnet"
@@ -578,16 +579,16 @@ class HubSpokeNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[blob_service]),
         )
         # Who read or deleted flow logs is logged on the blob service; metrics on the account.
-        send_diagnostics_to_workspace(
+        diagnostic_setting(
             f"{self._name}-flowlogs-blob-diagnostics",
-            resource_id=blob_service.id,
+            resource_uri=blob_service.id,
             workspace_id=workspace_id,
             metric_categories=("Transaction",),
             parent=self,
         )
-        send_diagnostics_to_workspace(
+        diagnostic_setting(
             f"{self._name}-flowlogs-diagnostics",
-            resource_id=account.id,
+            resource_uri=account.id,
             workspace_id=workspace_id,
             log_category_groups=(),
             metric_categories=("Transaction",),

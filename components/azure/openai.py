@@ -12,7 +12,7 @@ from __future__ import annotations
 import pulumi
 from pydantic import Field
 
-from components.azure.core import send_diagnostics_to_workspace
+from components.azure.attachments import diagnostic_setting, private_endpoint
 from stacks.model import ModelDeployment, Slug, StrictModel
 
 
@@ -59,13 +59,22 @@ class AzureOpenAI(pulumi.ComponentResource):
         self._rg = resource_group_name
 
         account = self._create_account()
-        endpoint = self._create_private_endpoint(
-            account, private_endpoint_subnet_id, private_dns_zone_id
+        endpoint = private_endpoint(
+            f"{name}-pe",
+            target_id=account.id,
+            target_name=args.account_name,
+            group_id="account",
+            subnet_id=private_endpoint_subnet_id,
+            dns_zone_id=private_dns_zone_id,
+            resource_group_name=resource_group_name,
+            location=args.location,
+            parent=self,
+            zone_config_name="openai",
         )
         # Parented to the component, not the account: children inherit `protect`, and
         # a deployment or log setting must stay removable when the config drops it.
-        send_diagnostics_to_workspace(
-            f"{name}-diagnostics", resource_id=account.id, workspace_id=workspace_id, parent=self
+        diagnostic_setting(
+            f"{name}-diagnostics", resource_uri=account.id, workspace_id=workspace_id, parent=self
         )
         self.deployments = self._create_deployments(account)
 
@@ -107,41 +116,6 @@ class AzureOpenAI(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-
-    def _create_private_endpoint(
-        self, account, subnet_id: pulumi.Input[str], zone_id: pulumi.Input[str]
-    ):
-        import pulumi_azure_native as azure_native
-
-        args = self.args
-        endpoint = azure_native.network.PrivateEndpoint(
-            f"{self._name}-pe",
-            private_endpoint_name=f"pe-{args.account_name}",
-            resource_group_name=self._rg,
-            location=args.location,
-            subnet=azure_native.network.SubnetArgs(id=subnet_id),
-            private_link_service_connections=[
-                azure_native.network.PrivateLinkServiceConnectionArgs(
-                    name=f"{args.account_name}-account",
-                    private_link_service_id=account.id,
-                    group_ids=["account"],
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=self),
-        )
-        azure_native.network.PrivateDnsZoneGroup(
-            f"{self._name}-pe-dns",
-            private_dns_zone_group_name="default",
-            private_endpoint_name=endpoint.name,
-            resource_group_name=self._rg,
-            private_dns_zone_configs=[
-                azure_native.network.PrivateDnsZoneConfigArgs(
-                    name="openai", private_dns_zone_id=zone_id
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=endpoint),
-        )
-        return endpoint
 
     def _create_deployments(self, account) -> dict[str, pulumi.Resource]:
         import pulumi_azure_native as azure_native

@@ -21,7 +21,7 @@ from __future__ import annotations
 import pulumi
 from pydantic import Field, model_validator
 
-from components.azure.core import send_diagnostics_to_workspace
+from components.azure.attachments import diagnostic_setting, private_endpoint
 from stacks.model import Slug, StrictModel
 
 
@@ -87,15 +87,23 @@ class WebApps(pulumi.ComponentResource):
         self.apps = {}
         for app in args.apps:
             site = self._create_app(app, plan, integration_subnet_id)
-            send_diagnostics_to_workspace(
+            diagnostic_setting(
                 f"{name}-{app}-diagnostics",
-                resource_id=site.id,
+                resource_uri=site.id,
                 workspace_id=workspace_id,
                 parent=site,
             )
             if args.private_endpoints_enabled:
-                self._create_private_endpoint(
-                    app, site, private_endpoint_subnet_id, private_dns_zone_id
+                private_endpoint(
+                    f"{name}-{app}-pe",
+                    target_id=site.id,
+                    target_name=args.app_name(app),
+                    group_id="sites",
+                    subnet_id=private_endpoint_subnet_id,
+                    dns_zone_id=private_dns_zone_id,
+                    resource_group_name=resource_group_name,
+                    location=args.location,
+                    parent=site,
                 )
             self.apps[app] = site
 
@@ -174,38 +182,3 @@ class WebApps(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=site),
             )
         return site
-
-    def _create_private_endpoint(
-        self, app: str, site, subnet_id: pulumi.Input[str], zone_id: pulumi.Input[str]
-    ):
-        import pulumi_azure_native as azure_native
-
-        args = self.args
-        endpoint = azure_native.network.PrivateEndpoint(
-            f"{self._name}-{app}-pe",
-            private_endpoint_name=f"pe-{args.app_name(app)}",
-            resource_group_name=self._rg,
-            location=args.location,
-            subnet=azure_native.network.SubnetArgs(id=subnet_id),
-            private_link_service_connections=[
-                azure_native.network.PrivateLinkServiceConnectionArgs(
-                    name=f"{args.app_name(app)}-sites",
-                    private_link_service_id=site.id,
-                    group_ids=["sites"],
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=site),
-        )
-        azure_native.network.PrivateDnsZoneGroup(
-            f"{self._name}-{app}-pe-dns",
-            private_dns_zone_group_name="default",
-            private_endpoint_name=endpoint.name,
-            resource_group_name=self._rg,
-            private_dns_zone_configs=[
-                azure_native.network.PrivateDnsZoneConfigArgs(
-                    name="sites", private_dns_zone_id=zone_id
-                )
-            ],
-            opts=pulumi.ResourceOptions(parent=endpoint),
-        )
-        return endpoint
