@@ -20,7 +20,11 @@ def load(project: Project, name: str, today: date | None = None):
     """The validated Environment, or a UsageError carrying every file:key problem (exit 2)."""
     from stacks.loader import ConfigError, load_environment
 
+    notes: list[str] = []
     try:
-        return load_environment(project.stacks_dir, name, today=today, display_root=project.root)
+        return load_environment(project.stacks_dir, name, today=today, display_root=project.root, notes=notes)
     except ConfigError as err:
         raise UsageError(err.lines[0], lines=err.lines) from None
+    finally:
+        for line in notes:
+            typer.echo(line, err=True)

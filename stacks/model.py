@@ -453,3 +453,16 @@ class Environment(StrictModel):
 
 SECRET_FIELDS = ("vpn_shared_key",)
 """Top-level keys whose values are Pulumi secrets; the program reads them with require_secret."""
+
+
+DEFENDER_PLANS = frozenset(
+    {
+        "AI", "Api", "AppServices", "Arm", "CloudPosture", "Containers", "CosmosDbs", "Dns",
+        "KeyVaults", "OpenSourceRelationalDatabases", "SqlServers", "SqlServerVirtualMachines",
+        "StorageAccounts", "VirtualMachines",
+    }
+)  # fmt: skip
+"""Defender for Cloud plan names (`pricingName`) the monitoring component accepts."""
+
+VENDOR_READABLE_RESOURCES = ("lake-raw", "lake-curated", "lake-exports")
+"""Names a vendor may list in aws_read_resources: the data lake's buckets."""

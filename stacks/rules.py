@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from stacks.model import (
+    DEFENDER_PLANS,
     US_AWS_REGIONS,
+    VENDOR_READABLE_RESOURCES,
     US_AZURE_LOCATIONS,
     Classification,
     Environment,
@@ -229,6 +231,102 @@ def production_protects_state(env: Environment, ctx: RuleContext) -> Iterator[Pr
         )
 
 
+def defender_plans_are_known(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, plan in enumerate(env.m365.defender_plans):
+        if plan not in DEFENDER_PLANS:
+            yield Problem(
+                f"m365.defender_plans[{i}]", "is not a Defender for Cloud plan", plan,
+                f"use the pricing name, one of {', '.join(sorted(DEFENDER_PLANS))}",
+            )
+        elif plan in seen:
+            yield Problem(f"m365.defender_plans[{i}]", "lists a plan twice", plan, "list each plan once")
+        seen.add(plan)
+
+
+def web_apps_have_apps(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.web_apps.enabled and not env.web_apps.apps:
+        yield Problem(
+            "web_apps.apps", "is empty while web_apps.enabled is true", [],
+            "list at least one app name, or set web_apps.enabled: false",
+        )
+
+
+def redshift_needs_three_zones(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.aws and env.data_stores.redshift.enabled and env.network.aws_availability_zones < 3:
+        yield Problem(
+            "network.aws_availability_zones", "must be 3 when data_stores.redshift.enabled is true",
+            env.network.aws_availability_zones,
+            "Redshift Serverless needs subnets in three zones: set it to 3, or turn redshift off",
+        )
+
+
+def retention_is_positive_and_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    lake = env.data_stores.data_lake
+    path = "data_stores.data_lake.retention_days"
+    for cls, days in lake.retention_days.items():
+        if days < 1:
+            yield Problem(
+                f"{path}.{cls.value}", "must be at least 1 day", days,
+                "give the number of days objects are kept, e.g. 365",
+            )
+    if not (env.aws and lake.enabled):
+        return
+    highest = env.highest_classification()
+    exports = highest if highest.rank <= Classification.internal.rank else Classification.internal
+    for cls in sorted({highest, exports}, key=lambda c: c.rank):
+        if cls not in lake.retention_days:
+            yield Problem(
+                f"{path}.{cls.value}", "is missing; the lake holds data of this classification", NOTHING,
+                f"add `{cls.value}: <days>` so its objects expire",
+            )
+
+
+def vendor_resources_exist(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    readable = VENDOR_READABLE_RESOURCES if env.aws and env.data_stores.data_lake.enabled else ()
+    for i, vendor in enumerate(env.vendors):
+        if not vendor.aws_account_id:
+            continue  # vendor_aws_access_is_complete reports it; no role is made without an account
+        for j, resource in enumerate(vendor.aws_read_resources):
+            if resource not in readable:
+                known = ", ".join(readable) or "none (the AWS data lake is off)"
+                yield Problem(
+                    f"vendors[{i}].aws_read_resources[{j}]", f"is not a resource vendor {vendor.name} can read",
+                    resource, f"use one of {known}",
+                )
+
+
+def names_are_unique(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    """Two entries with one name become two resources with one URN, which the engine refuses."""
+    lists = (
+        ("vendors", [v.name for v in env.vendors]),
+        ("partners", [p.name for p in env.partners]),
+        ("web_apps.apps", list(env.web_apps.apps)),
+        ("openai.deployments", [d.name for d in env.openai.deployments]),
+        ("cost_centers", [c.name for c in env.cost_centers]),
+        ("datasets", [d.name for d in env.datasets]),
+    )
+    for path, names in lists:
+        seen: dict[str, int] = {}
+        for i, name in enumerate(names):
+            if name in seen:
+                where = f"{path}[{i}]" + ("" if path == "web_apps.apps" else ".name")
+                yield Problem(
+                    where, f"repeats the name of {path}[{seen[name]}]", name,
+                    "give each entry its own name, or merge the two",
+                )
+            else:
+                seen[name] = i
+    prefixes: dict[str, int] = {}
+    for i, partner in enumerate(env.partners):
+        if partner.exports_prefix in prefixes:
+            yield Problem(
+                f"partners[{i}].exports_prefix", f"is also the prefix of partners[{prefixes[partner.exports_prefix]}]",
+                partner.exports_prefix, "give each partner its own prefix: a prefix is what a partner can read",
+            )
+        prefixes.setdefault(partner.exports_prefix, i)
+
+
 RULES: tuple[Rule, ...] = (
     cidrs_do_not_overlap,
     restricted_data_stays_in_us,
@@ -243,9 +341,101 @@ RULES: tuple[Rule, ...] = (
     exemptions_are_bounded,
     production_is_strictest,
     production_protects_state,
+    defender_plans_are_known,
+    web_apps_have_apps,
+    redshift_needs_three_zones,
+    retention_is_positive_and_complete,
+    vendor_resources_exist,
+    names_are_unique,
 )
 
 
 def check(env: Environment, ctx: RuleContext) -> list[Problem]:
     """Every cross-field problem of a field-valid environment, in rule order."""
     return [problem for rule in RULES for problem in rule(env, ctx)]
+
+
+# --- rules over a partly valid environment -----------------------------------------------
+
+
+class _Skip(Exception):
+    """A rule read a section that has field errors; it is checked once the section is fixed."""
+
+
+class _Invalid:
+    """Stands in for a top-level key with field errors: any use of it skips the rule."""
+
+    def __getattr__(self, name: str) -> object:
+        raise _Skip(name)
+
+    def __bool__(self) -> bool:
+        raise _Skip("bool")
+
+    def __iter__(self):
+        raise _Skip("iter")
+
+    def __len__(self) -> int:
+        raise _Skip("len")
+
+    def __eq__(self, other: object) -> bool:
+        raise _Skip("eq")
+
+    def __ne__(self, other: object) -> bool:
+        raise _Skip("ne")
+
+    def __lt__(self, other: object) -> bool:
+        raise _Skip("lt")
+
+    __gt__ = __le__ = __ge__ = __lt__
+    __hash__ = None  # type: ignore[assignment]
+
+    def __str__(self) -> str:
+        raise _Skip("str")
+
+    def __format__(self, spec: str) -> str:
+        raise _Skip("format")
+
+
+_ADAPTERS: dict[str, object] = {}
+
+
+def _field_adapter(key: str):
+    from typing import Annotated
+
+    from pydantic import TypeAdapter
+
+    if key not in _ADAPTERS:
+        info = Environment.model_fields[key]
+        _ADAPTERS[key] = TypeAdapter(Annotated[info.annotation, info])
+    return _ADAPTERS[key]
+
+
+def check_partial(name: str, values: dict, ctx: RuleContext) -> list[Problem]:
+    """Cross-field problems of an environment that also has field errors.
+
+    Each top-level key is validated on its own; keys with errors are replaced by a stand-in,
+    and a rule that reads one is skipped (its inputs are already reported as field errors).
+    So one round of `infra validate` shows field and cross-field problems together.
+    """
+    from pydantic import ValidationError
+
+    parts: dict[str, object] = {}
+    for key, info in Environment.model_fields.items():
+        if key == "name":
+            continue
+        if key in values:
+            try:
+                parts[key] = _field_adapter(key).validate_python(values[key])
+            except (ValidationError, TypeError, ValueError):
+                parts[key] = _Invalid()
+        elif info.is_required():
+            parts[key] = _Invalid()
+    env = Environment.model_construct(name=name, **parts)
+    found: list[Problem] = []
+    for rule in RULES:
+        try:
+            problems = list(rule(env, ctx))
+        except (_Skip, TypeError):
+            continue  # TypeError: an _Invalid reached a comparison from the other side
+        found += [p for p in problems if not isinstance(p.value, _Invalid)]
+    return found

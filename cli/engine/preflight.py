@@ -436,6 +436,17 @@ class RawSettings:
     secrets_provider: str | None
 
 
+def check_name(name: str) -> None:
+    """Exit 2 with the naming rule before a name reaches a path (history, state, stack files)."""
+    from cli.errors import UsageError
+    from stacks.loader import ConfigError, check_environment_name
+
+    try:
+        check_environment_name(name)
+    except ConfigError as err:
+        raise UsageError(err.lines[0], lines=err.lines) from None
+
+
 def raw_settings(project: Project, name: str) -> RawSettings:
     """The clouds and deployment settings as written, without validating the rest."""
     from cli.errors import UsageError
@@ -510,6 +521,7 @@ def run(
     masker: Masker | None = None,
 ) -> Preflight:
     """Run the gates in order; the first failing gate raises and nothing else runs."""
+    check_name(name)
     probes = probes or Probes()
     cli = check_cli(probes)
     raw = raw_settings(project, name)

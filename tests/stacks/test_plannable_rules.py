@@ -1,0 +1,82 @@
+"""Rules that keep a valid config plannable: what a component would refuse is refused here first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from stacks.model import DEFENDER_PLANS, VENDOR_READABLE_RESOURCES, Environment
+from stacks.rules import RuleContext, check
+from tests.conftest import TODAY
+
+AWS = {"account_id": "000000000001", "region": "us-east-1"}
+
+
+def found(values: dict[str, Any]) -> list[tuple[str, object]]:
+    env = Environment.model_validate({"name": "dev", **values})
+    return [(p.key_path, p.value) for p in check(env, RuleContext(today=TODAY))]
+
+
+def vendor(name: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "contact": "v@example.org", "expires": (TODAY + timedelta(days=30)).isoformat(), **extra}
+
+
+def partner(name: str, prefix: str) -> dict[str, Any]:
+    return {"name": name, "aws_account_id": "000000000009", "exports_prefix": prefix,
+            "expires": (TODAY + timedelta(days=30)).isoformat()}
+
+
+def test_the_model_and_the_components_agree_on_names():
+    from components.aws.data_lake import LAKE_ROLES
+    from components.azure.monitoring import DEFENDER_PLANS as COMPONENT_PLANS
+
+    assert DEFENDER_PLANS == COMPONENT_PLANS
+    assert VENDOR_READABLE_RESOURCES == LAKE_ROLES
+
+
+def test_unknown_or_repeated_defender_plan(values):
+    values["m365"] = {"defender_plans": ["KeyVaults", "KeyVault", "KeyVaults"]}
+    assert found(values) == [("m365.defender_plans[1]", "KeyVault"), ("m365.defender_plans[2]", "KeyVaults")]
+
+
+def test_web_apps_enabled_with_no_apps(values):
+    values["web_apps"] = {"enabled": True, "apps": []}
+    assert found(values) == [("web_apps.apps", [])]
+    values["web_apps"] = {"enabled": False, "apps": []}
+    assert found(values) == []
+
+
+def test_redshift_needs_three_zones(values):
+    values["aws"] = AWS
+    values["data_stores"] = {"redshift": {"enabled": True}}
+    assert found(values) == [("network.aws_availability_zones", 2)]
+    values["network"]["aws_availability_zones"] = 3
+    assert found(values) == []
+
+
+def test_retention_days_must_be_positive_and_cover_the_lake(values):
+    values["aws"] = AWS
+    values["data_stores"] = {"data_lake": {"retention_days": {"public": 0, "internal": -5}}}
+    assert [k for k, _ in found(values)] == [
+        "data_stores.data_lake.retention_days.public", "data_stores.data_lake.retention_days.internal"]
+    values["data_stores"] = {"data_lake": {"retention_days": {"public": 30}}}
+    assert [k for k, _ in found(values)] == ["data_stores.data_lake.retention_days.internal"]
+
+
+def test_a_typo_in_a_vendors_read_resources(values):
+    values["aws"] = AWS
+    values["vendors"] = [vendor("acme", aws_account_id="000000000002", aws_external_id="fixture-ext-id",
+                                aws_read_resources=["lake-curated", "lake-curatd"])]
+    assert found(values) == [("vendors[0].aws_read_resources[1]", "lake-curatd")]
+
+
+def test_duplicate_names_would_be_duplicate_urns(values):
+    values["aws"] = AWS
+    values["vendors"] = [vendor("acme"), vendor("acme")]
+    values["partners"] = [partner("ally", "ally/"), partner("ally", "ally/")]
+    values["web_apps"] = {"enabled": True, "apps": ["portal", "portal"]}
+    values["openai"] = {"enabled": True, "deployments": [
+        {"name": "chat", "model": "gpt-4o-mini", "version": "2024-07-18"},
+        {"name": "chat", "model": "gpt-4o-mini", "version": "2024-07-18"}]}
+    assert [k for k, _ in found(values)] == [
+        "vendors[1].name", "partners[1].name", "web_apps.apps[1]", "openai.deployments[1].name", "partners[1].exports_prefix"]
