@@ -45,12 +45,84 @@ class StackSpec:
         return {"PULUMI_BACKEND_URL": self.backend.url, "PULUMI_SKIP_UPDATE_CHECK": "true"}
 
 
+class CliCommand(auto.PulumiCommand):
+    """The SDK's PulumiCommand, with the CLI in its own session and registered while it runs.
+
+    `PulumiCommand.run` (pulumi/automation/_cmd.py) starts the CLI in infra's process group, so
+    a terminal's Ctrl-C reached both, Python unwound without waiting and the update ran on
+    unrecorded. Here the CLI gets only the SIGINT that `cli.engine.interrupt` forwards.
+    The body follows the SDK's `run`; only `start_new_session` and the registration differ.
+    """
+
+    def run(self, args, cwd, additional_env, on_output=None, on_error=None):  # type: ignore[override]
+        import os
+        import subprocess
+        import threading
+
+        from pulumi.automation._cmd import CommandResult
+        from pulumi.automation.errors import create_command_error
+
+        from cli.engine import interrupt
+
+        sep = args.index("--") if "--" in args else len(args)
+        if "--non-interactive" not in args[:sep]:
+            args.insert(0, "--non-interactive")
+        env = {**os.environ, **additional_env, "PULUMI_AUTOMATION_API": "true"}
+        if os.path.isabs(self.command):
+            env["PATH"] = os.pathsep.join([os.path.dirname(self.command), env.get("PATH", "")])
+        out: list[str] = []
+        err: list[str] = []
+
+        def consume(stream, callback, chunks, done):
+            try:
+                for line in iter(stream.readline, ""):
+                    stripped = line.rstrip()
+                    if callback:
+                        callback(stripped)
+                    chunks.append(stripped)
+                stream.close()
+            finally:
+                done.set()
+
+        with subprocess.Popen(
+            [self.command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=env,
+            encoding="utf-8", start_new_session=True,
+        ) as process:
+            interrupt.register(process)
+            # Events, not Thread.join: a signal handler raising inside join() marks a live thread
+            # as stopped (CPython's bpo-45274 handling), and the pipes would close under it.
+            finished = [threading.Event(), threading.Event()]
+            try:
+                threading.Thread(target=consume, args=(process.stdout, on_output, out, finished[0]), daemon=True).start()
+                threading.Thread(target=consume, args=(process.stderr, on_error, err, finished[1]), daemon=True).start()
+                for done in finished:
+                    done.wait()
+                process.wait()
+            except BaseException:
+                # a second interrupt killed the CLI's group: let the readers drain before the pipes close
+                for done in finished:
+                    done.wait(timeout=5)
+                raise
+            finally:
+                interrupt.unregister(process)
+        result = CommandResult(stderr="\n".join(err), stdout="\n".join(out), code=process.returncode)
+        if process.returncode != 0:
+            raise create_command_error(result)
+        return result
+
+
+def cli_command() -> CliCommand:
+    """The CLI runner (it runs `pulumi version` once, as the SDK's default does)."""
+    return CliCommand()
+
+
 def open_stack(spec: StackSpec) -> Any:
     """The factory: a LocalWorkspace on the project and the environment's stack."""
     workspace = auto.LocalWorkspace(
         work_dir=str(spec.project_root),
         env_vars=spec.env_vars(),
         secrets_provider=spec.secrets_provider,
+        pulumi_command=cli_command(),
     )
     if spec.create:
         return auto.Stack.create_or_select(spec.environment, workspace)
@@ -184,8 +256,9 @@ class Engine:
 
     def outputs(self, show_secrets: bool = False) -> dict[str, dict[str, Any]]:
         """Stack outputs as {name: {"value", "secret"}}; secret values masked unless asked for."""
+        stack = self.stack  # its own typed error (e.g. StackMissingError, exit 6) when it cannot be opened
         try:
-            raw = self.stack.outputs()
+            raw = stack.outputs()
         except Exception as err:  # noqa: BLE001
             raise self._translate(err, "reading outputs") from None
         out: dict[str, dict[str, Any]] = {}
@@ -203,8 +276,9 @@ class Engine:
 
     def export(self) -> dict[str, Any]:
         """The stack's state (`pulumi stack export`), with every plaintext secret blinded."""
+        stack = self.stack
         try:
-            deployment = self.stack.export_stack()
+            deployment = stack.export_stack()
         except Exception as err:  # noqa: BLE001
             raise self._translate(err, "exporting the state") from None
         raw = {"version": getattr(deployment, "version", None), "deployment": getattr(deployment, "deployment", None)}
@@ -212,8 +286,9 @@ class Engine:
 
     def cancel(self) -> None:
         """`pulumi cancel`: stop the running update and clear the stack's lock."""
+        stack = self.stack
         try:
-            self.stack.cancel()
+            stack.cancel()
         except Exception as err:  # noqa: BLE001
             raise self._translate(err, "cancel") from None
 

@@ -206,6 +206,10 @@ POLICY_SOURCE = (
 )
 
 
+STATUS_EXIT = {"error": ExitCode.ERROR, "drifted": ExitCode.CHANGES, "policy": ExitCode.POLICY, "clean": ExitCode.OK}
+"""Exit code of each drift outcome (0 clean, 7 drift, 5 no drift but a mandatory policy fails)."""
+
+
 @dataclass(frozen=True)
 class DriftReport:
     """Drift of one environment."""
@@ -227,19 +231,26 @@ class DriftReport:
 
     @property
     def drifted(self) -> bool:
-        return bool(self.cloud or self.code or self.blocking_policy or self.unitemised)
+        """The cloud or the code differs from the state (policy findings are reported apart)."""
+        return bool(self.cloud or self.code or self.unitemised)
+
+    @property
+    def violates_policy(self) -> bool:
+        """The deployed state (with the cloud's values) fails a mandatory, unexempted policy."""
+        return bool(self.blocking_policy)
 
     @property
     def status(self) -> str:
+        """error, drifted (exit 7, whatever the policy says), policy (exit 5) or clean (exit 0)."""
         if self.error:
             return "error"
-        return "drifted" if self.drifted else "clean"
+        if self.drifted:
+            return "drifted"
+        return "policy" if self.violates_policy else "clean"
 
     @property
     def exit_code(self) -> int:
-        if self.error:
-            return ExitCode.ERROR
-        return ExitCode.CHANGES if self.drifted else ExitCode.OK
+        return STATUS_EXIT[self.status]
 
     def severity_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(SEVERITIES, 0)
@@ -416,10 +427,12 @@ def error_report(environment: str, checked_at: str, err: BaseException) -> Drift
 
 
 def combined_exit(reports: Sequence[DriftReport]) -> int:
-    """1 if any environment errored, else 7 if any drifted, else 0."""
-    if any(r.error for r in reports):
-        return ExitCode.ERROR
-    return ExitCode.CHANGES if any(r.drifted for r in reports) else ExitCode.OK
+    """1 if any environment errored, else 7 if any drifted, else 5 if any violates a policy, else 0."""
+    statuses = {r.status for r in reports}
+    for status in ("error", "drifted", "policy"):
+        if status in statuses:
+            return STATUS_EXIT[status]
+    return ExitCode.OK
 
 
 def to_document(reports: Sequence[DriftReport], checked_at: str) -> dict[str, Any]:
@@ -510,8 +523,10 @@ def render_markdown(reports: Sequence[DriftReport], checked_at: str) -> str:
             lines += ["The check did not complete, so this environment's drift is unknown:", ""]
             lines += [f"    {line}" for line in r.error_lines]
             continue
-        if not r.drifted:
+        if r.status == "clean":
             lines.append("No drift: the cloud matches the state, the code matches the state, and no blocking policy finding.")
+        elif r.status == "policy":
+            lines.append("No drift, but the deployed state violates a mandatory policy (exit 5): fix it in code and deploy.")
         if r.cloud:
             lines += ["### Changed outside Pulumi (cloud vs. state)", "", "| severity | resource | property | reason | state | cloud |", "|---|---|---|---|---|---|"]
             for item in r.cloud:

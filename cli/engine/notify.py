@@ -19,7 +19,7 @@ from cli.engine.errors import EngineConfigError, NotifyError
 
 FORMATS = ("teams", "slack", "json")
 TIMEOUT_SECONDS = 10.0
-_STATUS_ICON = {"drifted": "⚠️", "clean": "✅", "error": "❌"}
+_STATUS_ICON = {"drifted": "⚠️", "policy": "⛔", "clean": "✅", "error": "❌"}
 
 
 def validate_url(url: str) -> None:
@@ -31,10 +31,13 @@ def validate_url(url: str) -> None:
 
 def _headline(reports: Sequence[DriftReport]) -> str:
     drifted = [r.environment for r in reports if r.status == "drifted"]
+    violating = [r.environment for r in reports if r.status == "policy"]
     failed = [r.environment for r in reports if r.status == "error"]
     parts = []
     if drifted:
         parts.append(f"drift in {', '.join(drifted)}")
+    if violating:
+        parts.append(f"deployed state violates a mandatory policy in {', '.join(violating)}")
     if failed:
         parts.append(f"check failed for {', '.join(failed)}")
     return "civic-infra: " + ("; ".join(parts) if parts else f"no drift in {', '.join(r.environment for r in reports)}")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.engine import drift as drift_mod
-from cli.engine import history, preflight, protect
+from cli.engine import history, interrupt, preflight, protect
 from cli.engine.adapter import Engine, StackSpec
 from cli.engine.errors import (
     CancelledError,
@@ -59,6 +59,8 @@ class Runtime:
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
     progress: Callable[[str], Any] = lambda title: Progress(title)
     notice: Callable[[str], None] = lambda text: print(text, file=sys.stderr)
+    interrupts: Callable[[Callable[[str], None]], Any] = lambda notice: interrupt.InterruptGuard(notice)
+    """Ctrl-C handling around deploy, refresh and destroy (see cli/engine/interrupt.py)."""
 
 
 def default_runtime() -> Runtime:
@@ -235,10 +237,25 @@ def deploy(
     def record(result: str, summary: EngineSummary | None, error: InfraError | None = None) -> Path:
         return _record(project, rt, pf, action="deploy", result=result, summary=summary, plan_file=plan_file, error=error)
 
+    guard = rt.interrupts(rt.notice)
+    try:
+        with guard:
+            return _deploy_steps(rt, engine, name, pf, packs, configs, plan_file, allow_replace, yes, record, guard)
+    except interrupt.StopNow:
+        err = interrupted_error(name, "deploy", forced=guard.killed, started=guard.killed)
+        record("cancelled", None, err)
+        raise err from None
+
+
+def _deploy_steps(rt, engine, name, pf, packs, configs, plan_file, allow_replace, yes, record, guard) -> DeployOutcome:
     try:
         with rt.progress(f"preview of {name} before deploy") as progress:
             planned = engine.preview(on_event=progress, policy_packs=packs, policy_pack_configs=configs)
     except EngineError as err:
+        if guard.interrupted:
+            cancelled = interrupted_error(name, "deploy", summary=err.summary, started=False)
+            record("cancelled", err.summary, cancelled)
+            raise cancelled from None
         record("failed", err.summary, err)
         raise
     warnings = tuple(
@@ -273,10 +290,43 @@ def deploy(
                 plan=str(plan_file.resolve()) if plan_file else None,
             )
     except EngineError as err:
+        if guard.interrupted:
+            cancelled = interrupted_error(name, "deploy", summary=err.summary)
+            record("cancelled", err.summary, cancelled)
+            raise cancelled from None
         record("failed", err.summary, err)
         raise
     path = record("succeeded", done.summary)
     return DeployOutcome(name, pf.backend.display, "succeeded", planned.summary, done.summary, path, warnings)
+
+
+def interrupted_error(
+    name: str, action: str, *, summary: EngineSummary | None = None, forced: bool = False, started: bool = True
+) -> CancelledError:
+    """Exit 8: what an interrupt may have left behind, and the runbook."""
+    if forced:
+        head = f"{action} of {name} was stopped at once by a second interrupt"
+        state = (
+            "the pulumi CLI was killed: operations in flight may be half done, their results unrecorded, "
+            "and the stack is probably still locked"
+        )
+    elif not started:
+        head = f"{action} of {name} was interrupted before anything was changed"
+        state = "no update had started; the stack was not changed"
+    else:
+        head = f"{action} of {name} was interrupted and pulumi cancelled the update"
+        done = len(summary.changes) if summary is not None else 0
+        state = (
+            f"operations that finished before the cancel are kept ({done} reported); "
+            "the state was saved and the lock released, unless pulumi says otherwise above"
+        )
+    lines = [
+        head,
+        state,
+        f"next: `infra preview --env {name}` shows what is left to do; if it reports a lock, follow "
+        f"docs/runbooks/interrupted-deploy.md: `infra cancel --env {name}`, then `infra refresh --env {name}`",
+    ]
+    return CancelledError(head, lines=lines)
 
 
 # --- refresh, destroy, cancel, outputs ------------------------------------------------
@@ -297,20 +347,35 @@ def refresh(project: Project, name: str, *, yes: bool = False, backend: str | No
     pf = preflight.run(project, name, backend_flag=backend, probes=rt.probes, masker=masker,
                        gates=("cli", "backend", "credentials", "config"))
     engine = Engine(_spec(project, pf, create=False), masker)
-    with rt.progress(f"refresh preview of {name}") as progress:
-        planned = engine.preview_refresh(on_event=progress)
-    if not planned.summary.has_changes:
-        return RefreshOutcome(name, "no-changes", planned.summary, None)
-    if not yes and rt.console.isatty():
-        rt.notice(render_table(planned.summary, action="refresh preview", environment=name, diff=True))
-    confirm(name, action="write the cloud's current values into the state of", yes=yes, console=rt.console)
+    guard = rt.interrupts(rt.notice)
+
+    def record(result: str, summary: EngineSummary | None, error: InfraError | None = None) -> None:
+        _record(project, rt, pf, action="refresh", result=result, summary=summary, error=error)
+
     try:
-        with rt.progress(f"refresh of {name}") as progress:
-            done = engine.refresh(on_event=progress)
-    except EngineError as err:
-        _record(project, rt, pf, action="refresh", result="failed", summary=err.summary, error=err)
-        raise
-    _record(project, rt, pf, action="refresh", result="succeeded", summary=done.summary)
+        with guard:
+            with rt.progress(f"refresh preview of {name}") as progress:
+                planned = engine.preview_refresh(on_event=progress)
+            if not planned.summary.has_changes:
+                return RefreshOutcome(name, "no-changes", planned.summary, None)
+            if not yes and rt.console.isatty():
+                rt.notice(render_table(planned.summary, action="refresh preview", environment=name, diff=True))
+            confirm(name, action="write the cloud's current values into the state of", yes=yes, console=rt.console)
+            try:
+                with rt.progress(f"refresh of {name}") as progress:
+                    done = engine.refresh(on_event=progress)
+            except EngineError as err:
+                if guard.interrupted:
+                    cancelled = interrupted_error(name, "refresh", summary=err.summary)
+                    record("cancelled", err.summary, cancelled)
+                    raise cancelled from None
+                record("failed", err.summary, err)
+                raise
+    except interrupt.StopNow:
+        err = interrupted_error(name, "refresh", forced=guard.killed, started=guard.killed)
+        record("cancelled", None, err)
+        raise err from None
+    record("succeeded", done.summary)
     return RefreshOutcome(name, "succeeded", planned.summary, done.summary)
 
 
@@ -329,6 +394,7 @@ def destroy(
     name; without a terminal, `--yes --confirm ENV` must both be given and ENV must match.
     """
     rt = rt or default_runtime()
+    preflight.check_name(name)
     tier = _raw_tier(project, name)
     if tier == "production":
         raise DestroyRefusedError(
@@ -349,18 +415,33 @@ def destroy(
     if pf.environment.is_production:
         raise DestroyRefusedError(f"destroy is refused for {name}: it is a production environment")
     engine = Engine(_spec(project, pf, create=False), masker)
-    with rt.progress(f"destroy preview of {name}") as progress:
-        planned = engine.preview_destroy(on_event=progress)
-    if not yes:
-        rt.notice(f"destroy would delete {planned.summary.group_counts().get('delete', 0)} resource(s) of {name}")
-        confirm(name, action="destroy every resource of", yes=False, console=rt.console)
+    guard = rt.interrupts(rt.notice)
+
+    def record(result: str, summary: EngineSummary | None, error: InfraError | None = None) -> None:
+        _record(project, rt, pf, action="destroy", result=result, summary=summary, error=error)
+
     try:
-        with rt.progress(f"destroy of {name}") as progress:
-            done = engine.destroy(on_event=progress)
-    except EngineError as err:
-        _record(project, rt, pf, action="destroy", result="failed", summary=err.summary, error=err)
-        raise
-    _record(project, rt, pf, action="destroy", result="succeeded", summary=done.summary)
+        with guard:
+            with rt.progress(f"destroy preview of {name}") as progress:
+                planned = engine.preview_destroy(on_event=progress)
+            if not yes:
+                rt.notice(f"destroy would delete {planned.summary.group_counts().get('delete', 0)} resource(s) of {name}")
+                confirm(name, action="destroy every resource of", yes=False, console=rt.console)
+            try:
+                with rt.progress(f"destroy of {name}") as progress:
+                    done = engine.destroy(on_event=progress)
+            except EngineError as err:
+                if guard.interrupted:
+                    cancelled = interrupted_error(name, "destroy", summary=err.summary)
+                    record("cancelled", err.summary, cancelled)
+                    raise cancelled from None
+                record("failed", err.summary, err)
+                raise
+    except interrupt.StopNow:
+        err = interrupted_error(name, "destroy", forced=guard.killed, started=guard.killed)
+        record("cancelled", None, err)
+        raise err from None
+    record("succeeded", done.summary)
     return done.summary
 
 

@@ -379,9 +379,19 @@ def drift_marker(environment: str) -> str:
     return f"<!-- civic-infra-drift:{environment} -->"
 
 
-def drift_title(environment: str) -> str:
-    """The issue title; the workflow finds an environment's open issue by this exact text."""
-    return f"[drift] {environment}"
+DRIFT_OUTCOMES = {
+    "drifted": "cloud or code drift",
+    "policy": "no drift, but the deployed state violates a mandatory policy",
+    "clean": "no drift",
+    "error": "drift check failed",
+}
+"""What each drift status means, in the issue's title and body (exit 7, 5, 0, other)."""
+
+
+def drift_title(environment: str, status: str | None = None) -> str:
+    """The issue title: says which outcome. The workflow finds the open issue by its marker."""
+    what = DRIFT_OUTCOMES.get(status or "")
+    return f"[drift] {environment}" + (f": {what}" if what else "")
 
 
 @dataclass(frozen=True)
@@ -395,9 +405,15 @@ class DriftInputs:
 
 
 def load_drift(drift_dir: Path, environment: str) -> DriftInputs:
-    """Read `drift_dir`: every *.json (not our own issue.json), *.md, and an `exit-code` file."""
+    """Read `drift_dir`: every *.json (not our own issue.json), *.md, and an `exit-code` file.
+
+    Refused (exit 2): a folder that does not exist, one holding no drift output at all, and one
+    whose reports name other environments but not `environment`.
+    """
     if not drift_dir.is_dir():
-        return DriftInputs(environment, [], None, None)
+        raise UsageError(
+            f"--drift-dir {drift_dir}: not a directory; pass the folder `infra drift --output-dir` wrote to"
+        )
     documents = []
     for path in sorted(drift_dir.rglob("*.json")):
         if path.name == "issue.json":
@@ -406,7 +422,35 @@ def load_drift(drift_dir: Path, environment: str) -> DriftInputs:
     markdown = "\n\n".join(p.read_text(encoding="utf-8") for p in sorted(drift_dir.rglob("*.md")) if p.name != "issue.md")
     exit_file = drift_dir / "exit-code"
     exit_code = _read_exit(exit_file) if exit_file.is_file() else None
+    if not documents and not markdown and exit_code is None:
+        raise UsageError(
+            f"--drift-dir {drift_dir}: holds no drift output (no *.json, *.md or exit-code); "
+            "pass the folder `infra drift --output-dir` wrote to"
+        )
+    named = sorted({n for _, doc in documents for n in _environments_named(doc)})
+    if named and environment not in named:
+        raise UsageError(
+            f"--env {environment}: the reports in {drift_dir} are for {', '.join(named)}; "
+            "pass the matching --env or the right folder"
+        )
     return DriftInputs(environment, documents, markdown or None, exit_code)
+
+
+def _environments_named(document: Any) -> list[str]:
+    """The environments a drift document says it covers (top level or `environments`)."""
+    names: list[str] = []
+    if isinstance(document, Mapping):
+        if isinstance(document.get("environment"), str):
+            names.append(document["environment"])
+        envs = document.get("environments")
+        if isinstance(envs, list):
+            names += [str(e.get("environment", e.get("name"))) for e in envs if isinstance(e, Mapping) and e.get("environment", e.get("name"))]
+        elif isinstance(envs, Mapping):
+            names += [str(k) for k in envs]
+    elif isinstance(document, list):
+        for item in document:
+            names += _environments_named(item)
+    return names
 
 
 def _for_environment(document: Any, environment: str) -> Any:
@@ -468,6 +512,8 @@ def drift_summary(inputs: DriftInputs) -> dict[str, Any]:
         code = next((d["exit_code"] for d in engine if isinstance(d.get("exit_code"), int)), None)
     if code == 7 or (code is None and items):
         status = "drifted"
+    elif code == 5:
+        status = "policy"
     elif code == 0 or (code is None and inputs.documents):
         status = "clean" if not items else "drifted"
     elif code is None:
@@ -485,6 +531,8 @@ def render_drift_issue(inputs: DriftInputs, *, run_url: str | None = None, limit
     if run_url:
         lines += [f"Found by [this drift run]({run_url}).", ""]
     lines += [f"Status: **{s['status']}**" + (f" (exit {inputs.exit_code})" if inputs.exit_code not in (None, 0, 7) else ""), ""]
+    if s["status"] in DRIFT_OUTCOMES:
+        lines += [f"Outcome: {DRIFT_OUTCOMES[s['status']]}.", ""]
     lines += ["| severity | drifted properties |", "|---|---:|"]
     lines += [f"| {sev} | {n} |" for sev, n in s["counts"].items()]
     lines.append("")
@@ -511,7 +559,7 @@ def render_drift_issue(inputs: DriftInputs, *, run_url: str | None = None, limit
         "environment": env,
         "status": s["status"],
         "counts": s["counts"],
-        "title": drift_title(env),
+        "title": drift_title(env, s["status"]),
         "marker": drift_marker(env),
         "body": body,
     }

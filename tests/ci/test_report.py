@@ -215,7 +215,7 @@ def test_drift_issue_for_a_drifted_environment(tmp_path):
     result = infra("report", "drift", "--drift-dir", str(folder), "--env", "prod", "--format", "json", "--run-url", "https://ci/run/1")
     assert result.exit_code == 0, result.output
     issue = json.loads(result.stdout)
-    assert issue["title"] == "[drift] prod"
+    assert issue["title"] == "[drift] prod: cloud or code drift"
     assert issue["status"] == "drifted"
     assert issue["counts"] == {"critical": 1, "high": 1, "low": 1}
     body = issue["body"]
@@ -232,8 +232,22 @@ def test_drift_issue_status_from_the_exit_code(tmp_path):
     assert (clean["status"], clean["counts"]) == ("clean", {"critical": 0, "high": 0, "low": 0})
     failed = render_drift_issue(load_drift(write_drift(tmp_path / "b", None, 3), "prod"))
     assert failed["status"] == "error" and "(exit 3)" in failed["body"]
-    missing = render_drift_issue(load_drift(tmp_path / "none", "prod"))
-    assert missing["status"] == "not run"
+    violating = render_drift_issue(load_drift(write_drift(tmp_path / "c", {"environment": "prod", "resources": []}, 5), "prod"))
+    assert violating["status"] == "policy"
+    assert violating["title"] == "[drift] prod: no drift, but the deployed state violates a mandatory policy"
+    assert "Outcome: no drift, but the deployed state violates a mandatory policy." in violating["body"]
+
+
+def test_drift_report_refuses_a_missing_unrelated_or_mismatched_folder(tmp_path):
+    missing = infra("report", "drift", "--drift-dir", str(tmp_path / "none"), "--env", "prod")
+    assert missing.exit_code == 2 and "none: not a directory" in missing.stderr
+    (tmp_path / "unrelated").mkdir()
+    (tmp_path / "unrelated" / "notes.txt").write_text("hello", encoding="utf-8")
+    unrelated = infra("report", "drift", "--drift-dir", str(tmp_path / "unrelated"), "--env", "prod")
+    assert unrelated.exit_code == 2 and "holds no drift output" in unrelated.stderr
+    folder = write_drift(tmp_path / "dev", {"schema": "civic-infra/drift/v1", "environments": [{"environment": "dev"}]}, 0)
+    mismatched = infra("report", "drift", "--drift-dir", str(folder), "--env", "prod")
+    assert mismatched.exit_code == 2 and "are for dev" in mismatched.stderr
 
 
 def test_drift_of_all_environments_is_narrowed_to_one(tmp_path):

@@ -333,3 +333,24 @@ def test_cancel_confirms_then_clears_the_lock(project, fake_machine, install_sta
     result = infra(project, "cancel", "--env", "dev", "--yes")
     assert result.exit_code == 0 and stack.methods() == ["cancel"]
     assert "infra refresh --env dev" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["outputs", "--env", "dev"], ["cancel", "--env", "dev", "--yes"]])
+def test_outputs_and_cancel_on_a_missing_stack_exit_6_with_the_hint(project, fake_machine, monkeypatch, args):  # noqa: F811
+    from cli.engine import adapter
+
+    def missing(spec):
+        raise create_command_error(CommandResult("", "error: no stack named 'dev' found", 255))
+
+    monkeypatch.setattr(adapter, "open_stack", missing)
+    result = infra(project, *args)
+    assert result.exit_code == 6, result.output
+    assert "stack dev does not exist" in result.stderr and "infra preview --env dev" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["preview", "deploy", "outputs", "refresh", "cancel", "drift", "destroy"])
+def test_an_invalid_environment_name_is_exit_2_before_anything_runs(project, fake_machine, tripwire, command):  # noqa: F811
+    result = infra(project, command, "--env", "../../tmp/x")
+    assert result.exit_code == 2, result.output
+    assert "environment names are 2-24 lower-case letters, digits and dashes" in result.stderr
+    assert tripwire == [] and not (project.root / ".infra" / "history").exists()

@@ -54,6 +54,7 @@ def automation(monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.setattr(adapter.auto, "LocalWorkspace", Workspace)
     monkeypatch.setattr(adapter.auto, "Stack", Stack)
+    monkeypatch.setattr(adapter, "cli_command", lambda: "the-cli")
     return seen
 
 
@@ -64,6 +65,7 @@ def test_factory_opens_one_workspace_on_the_project_and_one_stack_per_environmen
         "work_dir": str(tmp_path),
         "env_vars": {"PULUMI_BACKEND_URL": "s3://caf-state?region=us-east-1", "PULUMI_SKIP_UPDATE_CHECK": "true"},
         "secrets_provider": "passphrase",
+        "pulumi_command": "the-cli",
     }]
     assert automation["stacks"][0][:2] == ("create_or_select", "dev")
     adapter.open_stack(spec(tmp_path, create=False))
@@ -210,3 +212,17 @@ def test_cancel_calls_the_stack_and_translates_errors(tmp_path, install_stack):
     stack.errors["cancel"] = create_command_error(CommandResult("", "error: no stack named 'dev' found", 255))
     with pytest.raises(E.StackMissingError):
         adapter.Engine(spec(tmp_path, create=False)).cancel()
+
+
+@pytest.mark.parametrize("call", [lambda e: e.outputs(), lambda e: e.cancel(), lambda e: e.export()])
+def test_a_missing_stack_is_exit_6_for_outputs_cancel_and_export(tmp_path, monkeypatch, call):
+    """The typed error from opening the stack is kept, not re-translated into a generic one."""
+
+    def missing(s):
+        raise create_command_error(CommandResult("", "error: no stack named 'dev' found", 255))
+
+    monkeypatch.setattr(adapter, "open_stack", missing)
+    with pytest.raises(E.StackMissingError) as err:
+        call(adapter.Engine(spec(tmp_path, create=False)))
+    assert err.value.exit_code == 6
+    assert "create it with `infra preview --env dev`" in err.value.lines[1]

@@ -149,8 +149,24 @@ def test_policy_findings_blocking_decides_and_only_blocking_gets_a_drift_severit
     from dataclasses import replace
 
     with_policy = replace(clean, policy=items, policy_evaluated=True)
-    assert with_policy.drifted and with_policy.exit_code == 7
+    assert (with_policy.drifted, with_policy.status, with_policy.exit_code) == (False, "policy", 5)
     assert with_policy.severity_counts() == {"critical": 1, "high": 0, "low": 0}
+
+
+def test_drift_exits_0_clean_7_drift_whatever_the_policy_5_policy_only(report):
+    from dataclasses import replace
+
+    blocking = drift.PolicyItem("s3-public-access-block", "critical", "mandatory", "u1", "m1", exempted=False, blocking=True)
+    advisory = drift.PolicyItem("required-tags", "low", "advisory", "u2", "m2", exempted=False, blocking=False)
+    clean = drift.build_report("dev", AT, refresh=fold(load_events("refresh_clean.jsonl")), preview=fold(load_events("preview_clean.jsonl")))
+    assert replace(clean, policy=(advisory,), policy_evaluated=True).exit_code == 0
+    violating = replace(clean, policy=(blocking,), policy_evaluated=True)
+    assert (violating.status, violating.exit_code) == ("policy", 5)
+    assert "violates a mandatory policy (exit 5)" in drift.render_markdown([violating], AT)
+    drifted_and_violating = replace(report, policy=(blocking,), policy_evaluated=True)
+    assert (drifted_and_violating.status, drifted_and_violating.exit_code) == ("drifted", 7)
+    assert drift.combined_exit([clean, violating]) == 5
+    assert drift.combined_exit([violating, report]) == 7
 
 
 def test_errors_exit_one_and_win_over_drift(report):
