@@ -33,3 +33,18 @@ def emit(text: str, output: Path | None) -> None:
     except OSError as err:
         raise UsageError(f"--output {output}: cannot write ({err.strerror}); choose a writable path") from None
     typer.echo(f"wrote {output}", err=True)
+
+
+def ensure_output_dir(path: Path, flag: str = "--output-dir") -> Path:
+    """Create `path` when missing; exit 2 naming it when it is not a folder we can write to."""
+    import os
+
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path}: is not a folder; choose a folder (it is created when missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageError(f"{flag} {path}: cannot be created ({err.strerror}); choose a writable folder") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path}: is not writable; choose a writable folder")
+    return path

@@ -31,7 +31,8 @@ def deploy(
     from cli.engine import render, service
     from cli.output import emit, to_json
 
-    out = service.deploy(project_of(ctx), env, yes=yes, plan_file=plan, allow_replace=allow_replace or [], backend=backend)
+    with render.json_errors(format is Format.json, command="deploy", environment=env):
+        out = service.deploy(project_of(ctx), env, yes=yes, plan_file=plan, allow_replace=allow_replace or [], backend=backend)
     for warning in out.warnings:
         typer.echo(f"warning: {warning}", err=True)
     summary, done = (out.summary, True) if out.summary is not None else (out.preview, False)

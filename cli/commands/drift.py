@@ -44,18 +44,21 @@ def drift(
     from cli.context import project_of
     from cli.engine import drift as report
     from cli.engine import notify as hook
-    from cli.engine import service
+    from cli.engine import render, service
     from cli.engine.errors import NotifyError
-    from cli.output import emit, to_json
+    from cli.output import emit, ensure_output_dir, to_json
     from stacks.loader import environment_names
 
-    if bool(env) == all_:
-        raise UsageError("pass exactly one of --env ENV or --all")
-    if notify:
-        hook.validate_url(notify)
-    project = project_of(ctx)
-    names = environment_names(project.stacks_dir) if all_ else [env]
-    checked_at, reports = service.drift(project, names, all_environments=all_, parallel=parallel, backend=backend)
+    with render.json_errors(format is DriftFormat.json, command="drift", environment=env):
+        if bool(env) == all_:
+            raise UsageError("pass exactly one of --env ENV or --all")
+        if notify:
+            hook.validate_url(notify)
+        if output_dir:
+            ensure_output_dir(output_dir)  # before the engine runs: a bad folder is exit 2, nothing started
+        project = project_of(ctx)
+        names = environment_names(project.stacks_dir) if all_ else [env]
+        checked_at, reports = service.drift(project, names, all_environments=all_, parallel=parallel, backend=backend)
     if format is DriftFormat.json:
         emit(to_json(report.to_document(reports, checked_at)), None)
     else:

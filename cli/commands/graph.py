@@ -57,6 +57,9 @@ def graph(
     from cli.graph import INSTALL_HINT, write_graph
     from cli.plan import plan_environment
 
+    from cli.output import ensure_output_dir
+
+    ensure_output_dir(output_dir)
     project = project_of(ctx)
     capture = plan_environment(project, load(project, env))
     formats = ("svg", "png") if format is None else (format.value,)

@@ -23,10 +23,11 @@ def outputs(
 ) -> None:
     """Show the outputs of the last deploy. Needs the CLI, the backend and the secrets passphrase, not cloud credentials."""
     from cli.context import project_of
-    from cli.engine import service
+    from cli.engine import render, service
     from cli.output import emit, to_json
 
-    values = service.outputs(project_of(ctx), env, show_secrets=show_secrets, backend=backend)
+    with render.json_errors(format is Format.json, command="outputs", environment=env):
+        values = service.outputs(project_of(ctx), env, show_secrets=show_secrets, backend=backend)
     if format is Format.json:
         emit(to_json({"environment": env, "outputs": values}), None)
         return

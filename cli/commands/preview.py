@@ -31,7 +31,8 @@ def preview(
     from cli.engine import render, service
     from cli.output import emit, to_json
 
-    outcome = service.preview(project_of(ctx), env, backend=backend, diff=diff, save_plan=save_plan, expect_no_changes=expect_no_changes)
+    with render.json_errors(format is Format.json, command="preview", environment=env):
+        outcome = service.preview(project_of(ctx), env, backend=backend, diff=diff, save_plan=save_plan, expect_no_changes=expect_no_changes)
     if format is Format.json:
         plan = str(outcome.plan_file) if outcome.plan_file else None
         emit(to_json(render.summary_document(outcome.summary, action="preview", environment=env, backend=outcome.backend, plan_file=plan)), None)

@@ -261,11 +261,22 @@ def translate(
         return _program_error(environment, action, combined, scrub, project_root)
     if text.code in _CLI_CODE_CLASSES:
         cls = _CLI_CODE_CLASSES[text.code]
-        detail = "; ".join(scrub(line) for line in _error_lines(combined)[:3]) or f"pulumi exited with {text.code}"
+        found = _error_lines(combined)[:3] or _last_lines(text)[-3:]
+        detail = "; ".join(scrub(line) for line in found) or f"pulumi exited with {text.code}"
         return cls(f"{action} for {environment} failed: {detail}")
-    detail = [scrub(line) for line in _error_lines(combined)[:5]]
-    head = f"{action} for {environment} failed" + (f": {detail[0]}" if detail else "")
+    detail = [scrub(line) for line in (_error_lines(combined)[:5] or _last_lines(text))]
+    code = f" (pulumi exited with {text.code})" if text.code not in (None, 0) else ""
+    head = f"{action} for {environment} failed{code}" + (f": {detail[0]}" if detail else "")
     return EngineError(head, lines=[head, *[f"  {line}" for line in detail[1:]]])
+
+
+def _last_lines(text: CommandText, limit: int = 5) -> list[str]:
+    """The CLI's last words when no line says `error:`: stderr first, else stdout."""
+    for stream in (text.stderr, text.stdout):
+        lines = [line.strip() for line in stream.splitlines() if line.strip()]
+        if lines:
+            return lines[-limit:]
+    return []
 
 
 INSTALL_HINT = (

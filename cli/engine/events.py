@@ -188,14 +188,16 @@ class EngineSummary:
         for r in self.resources:
             itemised[r.group] = itemised.get(r.group, 0) + 1
         if not self.counts:
-            return itemised
+            return {g: itemised[g] for g in GROUPS if itemised.get(g)}
+        # the engine's own counts, exactly: what `pulumi preview`/`up` print, and never a
+        # default provider (the fold drops those, and the engine does not count them)
         engine: dict[str, int] = {}
         for op, n in self.counts.items():
             group = _OP_GROUP.get(str(op))
             if group is None or str(op) in ("create-replacement", "delete-replaced", "discard-replaced"):
                 continue  # a replacement is counted once, under `replace`
             engine[group] = engine.get(group, 0) + int(n)
-        return {g: max(engine.get(g, 0), itemised.get(g, 0)) for g in GROUPS if engine.get(g) or itemised.get(g)}
+        return {g: engine[g] for g in GROUPS if engine.get(g)}
 
     @property
     def change_count(self) -> int:
@@ -373,10 +375,17 @@ def _op(md: Any) -> str:
     return str(getattr(md.op, "value", md.op))
 
 
+def is_default_provider(urn: str, type_: str) -> bool:
+    """A provider the engine made from the stack config: not a resource of the program."""
+    return type_.startswith("pulumi:providers:") and urn.rsplit("::", 1)[-1].startswith("default")
+
+
 def _record(records: dict[str, _Record], md: Any, masker: Masker, *, outcome: bool) -> None:
     op = _op(md)
     if op == "refresh":
         return  # a refresh reports its outcome in the outputs event
+    if is_default_provider(md.urn, md.type):
+        return  # not a resource: neither listed nor counted
     rec = records.setdefault(md.urn, _Record(urn=md.urn, type=md.type))
     group = _OP_GROUP.get(op, "update")
     if rec.group is None or rec.group in ("same", "read") or group == "replace":

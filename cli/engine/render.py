@@ -215,3 +215,50 @@ def render_markdown(summary: EngineSummary, *, action: str, environment: str, do
 def summary_document(summary: EngineSummary, *, action: str, environment: str, **extra: Any) -> dict[str, Any]:
     """The summary as a JSON-ready document."""
     return {"action": action, "environment": environment, **extra, **summary.to_json()}
+
+
+# --- errors as JSON -------------------------------------------------------------------
+
+
+def error_kind(err: BaseException) -> str:
+    """A stable, kebab-case name of the error's type, e.g. `stack-missing` for StackMissingError."""
+    import re
+
+    name = type(err).__name__.removesuffix("Error") or type(err).__name__
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+def error_document(err: Any, *, command: str, environment: str | None) -> dict[str, Any]:
+    """What a script reads when an engine command with --format json fails (never an empty stdout)."""
+    lines = list(getattr(err, "lines", None) or [str(err)])
+    return {
+        "error": {
+            "command": command,
+            "environment": environment,
+            "exit_code": int(getattr(err, "exit_code", 1)),
+            "kind": error_kind(err),
+            "message": lines[0],
+            "hint": "\n".join(lines[1:]) or None,
+            "lines": lines,
+        }
+    }
+
+
+class json_errors:  # noqa: N801 - used as a context manager, reads like a statement
+    """With --format json, a failing command also prints a JSON error object on stdout.
+
+    The error still goes to stderr and still sets the exit code (the CLI boundary does both).
+    """
+
+    def __init__(self, enabled: bool, *, command: str, environment: str | None):
+        self.enabled, self.command, self.environment = enabled, command, environment
+
+    def __enter__(self) -> json_errors:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        from cli.errors import InfraError
+
+        if self.enabled and isinstance(exc, InfraError):
+            sys.stdout.write(json.dumps(error_document(exc, command=self.command, environment=self.environment), indent=2) + "\n")
+            sys.stdout.flush()

@@ -568,10 +568,13 @@ def write_drift_files(output_dir: Path, reports: Sequence[drift_mod.DriftReport]
     written = []
     for report in reports:
         folder = output_dir / report.environment if per_environment else output_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        doc = drift_mod.to_document([report], checked_at)
-        (folder / "drift.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
-        (folder / "drift.md").write_text(drift_mod.render_markdown([report], checked_at), encoding="utf-8")
-        (folder / "exit-code").write_text(f"{report.exit_code}\n", encoding="utf-8")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            doc = drift_mod.to_document([report], checked_at)
+            (folder / "drift.json").write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
+            (folder / "drift.md").write_text(drift_mod.render_markdown([report], checked_at), encoding="utf-8")
+            (folder / "exit-code").write_text(f"{report.exit_code}\n", encoding="utf-8")
+        except OSError as err:
+            raise UsageError(f"--output-dir {folder}: cannot write ({err.strerror}); choose a writable folder") from None
         written += [folder / "drift.json", folder / "drift.md", folder / "exit-code"]
     return written

@@ -354,3 +354,45 @@ def test_an_invalid_environment_name_is_exit_2_before_anything_runs(project, fak
     assert result.exit_code == 2, result.output
     assert "environment names are 2-24 lower-case letters, digits and dashes" in result.stderr
     assert tripwire == [] and not (project.root / ".infra" / "history").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["deploy", "--env", "dev", "--format", "json"],
+    ["preview", "--env", "dev", "--format", "json"],
+    ["outputs", "--env", "dev", "--format", "json"],
+    ["drift", "--env", "dev", "--format", "json"],
+])
+def test_engine_commands_with_format_json_print_a_json_error_object(project, fake_machine, policy_calls, monkeypatch, args):  # noqa: F811
+    from cli.engine import adapter
+
+    def missing(spec):
+        raise create_command_error(CommandResult("", "error: no stack named 'dev' found", 255))
+
+    monkeypatch.setattr(adapter, "open_stack", missing)
+    fake_machine.env.pop("PULUMI_CONFIG_PASSPHRASE")  # fails a preflight gate for every command: exit 3
+    result = infra(project, *args)
+    assert result.exit_code == 3, result.output
+    error = json.loads(result.stdout)["error"]
+    assert error["exit_code"] == 3 and error["kind"] == "credentials-missing" and error["command"] == args[0]
+    assert error["message"] and error["message"] in result.stderr and error["environment"] == "dev"
+
+
+def test_a_json_error_object_for_an_engine_failure_too(project, fake_machine, policy_calls, install_stack):  # noqa: F811
+    install_stack(FakeStack(streams={"preview": "up_succeeded.jsonl", "up": "up_failed.jsonl"},
+                            errors={"up": create_command_error(CommandResult("", "error: update failed", 255))}))
+    result = infra(project, "deploy", "--env", "dev", "--format", "json")
+    assert result.exit_code == 4
+    error = json.loads(result.stdout)["error"]
+    assert (error["exit_code"], error["kind"]) == (4, "resource-failed")
+    assert "fix the cause and run the command again" in error["hint"]
+
+
+@pytest.mark.parametrize("make", ["file", "under-file"])
+def test_drift_output_dir_that_is_not_a_folder_is_exit_2_before_anything_runs(project, fake_machine, tripwire, tmp_path, make):  # noqa: F811
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x", encoding="utf-8")
+    target = blocker if make == "file" else blocker / "sub"
+    result = infra(project, "drift", "--env", "dev", "--output-dir", str(target))
+    assert result.exit_code == 2, result.output
+    assert f"--output-dir {target}:" in result.stderr and "Traceback" not in result.output
+    assert tripwire == []

@@ -120,3 +120,11 @@ def test_plan_table_and_markdown(tmp_path):
     md = infra("--cwd", str(REPO), "plan", "--env", "dev", "--format", "markdown", "--output", str(out))
     assert md.exit_code == 0
     assert out.read_text().startswith("### Plan: `dev`")
+
+
+def test_graph_output_dir_that_is_a_file_is_exit_2_with_the_path(tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x", encoding="utf-8")
+    result = infra("--cwd", str(REPO), "graph", "--env", "dev", "--output-dir", str(blocker))
+    assert result.exit_code == 2, result.output
+    assert f"--output-dir {blocker}: is not a folder" in result.stderr

@@ -127,3 +127,15 @@ def test_missing_binary_and_plain_exceptions():
 def test_command_text_parses_the_automation_api_message():
     text = E.CommandText.of(command_error("the-stderr", "the-stdout", code=5))
     assert (text.code, text.stdout, text.stderr) == (5, "the-stdout", "the-stderr")
+
+
+def test_an_unrecognised_failure_still_shows_the_clis_last_lines_scrubbed():
+    masker = Masker(environ={"PULUMI_CONFIG_PASSPHRASE": "fixture-passphrase-not-real-0042"})
+    stderr = "warning: something odd\nplugin crashed while loading\npassphrase was fixture-passphrase-not-real-0042\nexit status 3"
+    out = translate(command_error(stderr, code=42), action="opening the stack", masker=masker)
+    assert out.lines == [
+        "opening the stack for dev failed (pulumi exited with 42): warning: something odd",
+        "  plugin crashed while loading",
+        "  passphrase was [secret]",
+        "  exit status 3",
+    ]

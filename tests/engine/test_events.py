@@ -161,3 +161,22 @@ def test_recorder_keeps_events_and_survives_a_broken_display():
         recorder(event)
     assert len(recorder.events) == len(seen) == len(load_events("up_succeeded.jsonl"))
     assert [c.name for c in recorder.summary().changes] == ["flow-logs"]
+
+
+def test_counts_are_the_engines_and_default_providers_are_not_resources():
+    from pulumi.automation import EngineEvent
+
+    from tests.engine.conftest import raw_events
+
+    events = raw_events("preview_mixed.jsonl")
+    default = P + "pulumi:providers:aws::default_7_8_0"
+    state = {"custom": True, "id": "", "inputs": {"region": "us-east-1"}, "outputs": {}, "parent": "",
+             "provider": "", "type": "pulumi:providers:aws", "urn": default}
+    events.insert(1, {"resourcePreEvent": {"metadata": {"op": "create", "urn": default, "type": "pulumi:providers:aws",
+                                                        "provider": "", "new": state}, "planning": True},
+                      "sequence": 0, "timestamp": 1795000001})
+    summary = fold([EngineEvent.from_json(e) for e in events])
+    assert default not in {c.urn for c in summary.resources}
+    # the summary event says create 1; the default provider's create event does not add to it
+    assert summary.group_counts() == {"create": 1, "update": 3, "replace": 1, "delete": 2, "same": 1}
+    assert summary.change_count == 7
