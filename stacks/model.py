@@ -466,3 +466,12 @@ DEFENDER_PLANS = frozenset(
 
 VENDOR_READABLE_RESOURCES = ("lake-raw", "lake-curated", "lake-exports")
 """Names a vendor may list in aws_read_resources: the data lake's buckets."""
+
+APPS_SPOKE = "apps"
+"""The spoke the web apps integrate with; web_apps.enabled needs it when Azure is configured."""
+HUB_MIN_PREFIX = 23
+"""Largest hub prefix that holds the gateway (/27), management (/26) and private-endpoint (/24) subnets."""
+SPOKE_MIN_PREFIX = 23
+"""Largest spoke prefix that holds the workload (/24) and integration (/26) subnets."""
+VPC_MIN_PREFIX = 24
+"""Largest AWS VPC prefix that holds its 16 subnets."""

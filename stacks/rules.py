@@ -7,12 +7,17 @@ user sees every broken rule at once and where to fix it.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from stacks.model import (
+    APPS_SPOKE,
     DEFENDER_PLANS,
+    HUB_MIN_PREFIX,
+    SPOKE_MIN_PREFIX,
+    VPC_MIN_PREFIX,
     US_AWS_REGIONS,
     VENDOR_READABLE_RESOURCES,
     US_AZURE_LOCATIONS,
@@ -327,6 +332,41 @@ def names_are_unique(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
         prefixes.setdefault(partner.exports_prefix, i)
 
 
+def networks_hold_their_subnets(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    net = env.network
+    sized = [("network.azure_hub_cidr", net.azure_hub_cidr, HUB_MIN_PREFIX, "the hub's gateway, management and endpoint subnets")]
+    sized += [(f"network.azure_spokes.{k}", v, SPOKE_MIN_PREFIX, "a spoke's workload and integration subnets")
+              for k, v in net.azure_spokes.items()]
+    sized.append(("network.aws_vpc_cidr", net.aws_vpc_cidr, VPC_MIN_PREFIX, "the VPC's 16 subnets"))
+    for path, cidr, limit, what in sized:
+        if ipaddress.ip_network(cidr).prefixlen > limit:
+            yield Problem(path, f"is too small for {what}", cidr, f"use a /{limit} or larger")
+
+
+def web_apps_need_their_spoke(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.azure and env.web_apps.enabled and APPS_SPOKE not in env.network.azure_spokes:
+        yield Problem(
+            "network.azure_spokes", f"has no spoke named {APPS_SPOKE!r}, which web_apps.enabled needs",
+            sorted(env.network.azure_spokes), f"add e.g. `{APPS_SPOKE}: 10.11.0.0/20`, or set web_apps.enabled: false",
+        )
+
+
+def interface_endpoints_are_service_names(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    seen: set[str] = set()
+    for i, service in enumerate(env.network.aws_interface_endpoints):
+        path = f"network.aws_interface_endpoints[{i}]"
+        if service == "s3":
+            yield Problem(path, "is not needed: the VPC always has an s3 gateway endpoint", service, "remove it")
+        elif not _SERVICE.match(service):
+            yield Problem(path, "is not a short AWS service name", service, "write it like kms or secretsmanager")
+        elif service in seen:
+            yield Problem(path, "lists an endpoint twice", service, "list each endpoint once")
+        seen.add(service)
+
+
+_SERVICE = re.compile(r"^(?!com\.amazonaws)[a-z0-9-]+(\.[a-z0-9-]+)*$")
+
+
 RULES: tuple[Rule, ...] = (
     cidrs_do_not_overlap,
     restricted_data_stays_in_us,
@@ -347,6 +387,9 @@ RULES: tuple[Rule, ...] = (
     retention_is_positive_and_complete,
     vendor_resources_exist,
     names_are_unique,
+    networks_hold_their_subnets,
+    web_apps_need_their_spoke,
+    interface_endpoints_are_service_names,
 )
 
 

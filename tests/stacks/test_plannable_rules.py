@@ -80,3 +80,38 @@ def test_duplicate_names_would_be_duplicate_urns(values):
         {"name": "chat", "model": "gpt-4o-mini", "version": "2024-07-18"}]}
     assert [k for k, _ in found(values)] == [
         "vendors[1].name", "partners[1].name", "web_apps.apps[1]", "openai.deployments[1].name", "partners[1].exports_prefix"]
+
+
+def test_minimum_network_sizes_match_what_the_components_carve():
+    import pytest
+
+    from components.azure.network import HUB_SUBNETS, SPOKE_SUBNETS, carve
+    from stacks.model import HUB_MIN_PREFIX, SPOKE_MIN_PREFIX
+
+    for subnets, limit in ((HUB_SUBNETS, HUB_MIN_PREFIX), (SPOKE_SUBNETS, SPOKE_MIN_PREFIX)):
+        sizes = [(role, prefix) for role, _, prefix in subnets]
+        carve(f"10.0.0.0/{limit}", sizes)
+        with pytest.raises(ValueError):
+            carve(f"10.0.0.0/{limit + 1}", sizes)
+
+
+def test_networks_too_small_for_their_subnets(values):
+    values["network"] = {"azure_hub_cidr": "10.1.0.0/24", "azure_spokes": {"apps": "10.3.0.0/25"},
+                         "aws_vpc_cidr": "10.2.0.0/26"}
+    assert [k for k, _ in found(values)] == [
+        "network.azure_hub_cidr", "network.azure_spokes.apps", "network.aws_vpc_cidr"]
+
+
+def test_web_apps_need_the_apps_spoke_when_azure_is_configured(values):
+    values["azure"] = {"tenant_id": "00000000-0000-0000-0000-000000000000",
+                       "subscription_id": "00000000-0000-0000-0000-000000000001"}
+    values["web_apps"] = {"enabled": True}
+    assert found(values) == [("network.azure_spokes", [])]
+    values["network"]["azure_spokes"] = {"apps": "10.3.0.0/20"}
+    assert found(values) == []
+
+
+def test_interface_endpoints_are_short_service_names(values):
+    values["network"]["aws_interface_endpoints"] = ["kms", "s3", "com.amazonaws.us-east-1.kms", "kms"]
+    assert [k for k, _ in found(values)] == [
+        "network.aws_interface_endpoints[1]", "network.aws_interface_endpoints[2]", "network.aws_interface_endpoints[3]"]

@@ -31,7 +31,7 @@ def test_overlapping_cidrs_across_clouds(values):
 
 
 def test_overlapping_spoke(values):
-    values["network"]["azure_spokes"] = {"apps": "10.1.0.0/24"}
+    values["network"]["azure_spokes"] = {"apps": "10.1.0.0/23"}
     assert paths(values) == ["network.azure_spokes.apps"]
 
 
