@@ -475,3 +475,6 @@ SPOKE_MIN_PREFIX = 23
 """Largest spoke prefix that holds the workload (/24) and integration (/26) subnets."""
 VPC_MIN_PREFIX = 24
 """Largest AWS VPC prefix that holds its 16 subnets."""
+
+IDENTITY_CENTER_GROUPS = ("data-team", "digital", "it-admins", "security", "staff", "vendors")
+"""Entra groups that have an IAM Identity Center permission set."""

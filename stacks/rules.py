@@ -16,6 +16,7 @@ from stacks.model import (
     APPS_SPOKE,
     DEFENDER_PLANS,
     HUB_MIN_PREFIX,
+    IDENTITY_CENTER_GROUPS,
     SPOKE_MIN_PREFIX,
     VPC_MIN_PREFIX,
     US_AWS_REGIONS,
@@ -367,6 +368,47 @@ def interface_endpoints_are_service_names(env: Environment, ctx: RuleContext) ->
 _SERVICE = re.compile(r"^(?!com\.amazonaws)[a-z0-9-]+(\.[a-z0-9-]+)*$")
 
 
+def identity_center_groups_are_known(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    for group in env.identity.aws_identity_center_group_ids:
+        if group not in IDENTITY_CENTER_GROUPS:
+            yield Problem(
+                f"identity.aws_identity_center_group_ids.{group}", "is not a group with a permission set", group,
+                f"use one of {', '.join(IDENTITY_CENTER_GROUPS)}",
+            )
+
+
+def every_cloud_has_a_budget(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    """The budget-per-cloud policy is mandatory unless the environment loosens it explicitly."""
+    if env.policy.enforcement.get("budget-per-cloud") in ("advisory", "disabled"):
+        return
+    for cloud in env.clouds:
+        key = f"{cloud}_monthly_usd"
+        if getattr(env.budgets, key) is None:
+            yield Problem(
+                f"budgets.{key}", f"is required because {cloud} is configured (policy budget-per-cloud)", None,
+                f"set a monthly limit in US dollars, or set policy.enforcement.budget-per-cloud: advisory",
+            )
+
+
+def regions_are_in_the_us(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    """The us-only-residency policy is locked mandatory (data protection) for every environment.
+
+    With restricted data, restricted_data_stays_in_us says so already, with that reason.
+    """
+    if env.highest_classification() is Classification.restricted:
+        return
+    if env.aws and env.aws.region not in US_AWS_REGIONS:
+        yield Problem(
+            "aws.region", "must be a US region (policy us-only-residency, which cannot be loosened)",
+            env.aws.region, f"use one of {', '.join(sorted(US_AWS_REGIONS))}",
+        )
+    if env.azure and env.azure.location not in US_AZURE_LOCATIONS:
+        yield Problem(
+            "azure.location", "must be a US location (policy us-only-residency, which cannot be loosened)",
+            env.azure.location, "use a US location such as eastus2 or centralus",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     cidrs_do_not_overlap,
     restricted_data_stays_in_us,
@@ -390,6 +432,9 @@ RULES: tuple[Rule, ...] = (
     networks_hold_their_subnets,
     web_apps_need_their_spoke,
     interface_endpoints_are_service_names,
+    identity_center_groups_are_known,
+    every_cloud_has_a_budget,
+    regions_are_in_the_us,
 )
 
 

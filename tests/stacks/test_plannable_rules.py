@@ -13,6 +13,7 @@ AWS = {"account_id": "000000000001", "region": "us-east-1"}
 
 
 def found(values: dict[str, Any]) -> list[tuple[str, object]]:
+    values.setdefault("budgets", {"aws_monthly_usd": 10, "azure_monthly_usd": 10})
     env = Environment.model_validate({"name": "dev", **values})
     return [(p.key_path, p.value) for p in check(env, RuleContext(today=TODAY))]
 
@@ -115,3 +116,20 @@ def test_interface_endpoints_are_short_service_names(values):
     values["network"]["aws_interface_endpoints"] = ["kms", "s3", "com.amazonaws.us-east-1.kms", "kms"]
     assert [k for k, _ in found(values)] == [
         "network.aws_interface_endpoints[1]", "network.aws_interface_endpoints[2]", "network.aws_interface_endpoints[3]"]
+
+
+def test_identity_center_groups_must_have_a_permission_set(values):
+    from components.aws.identity import GROUP_PERMISSION_SETS
+    from stacks.model import IDENTITY_CENTER_GROUPS
+
+    assert sorted(IDENTITY_CENTER_GROUPS) == sorted(GROUP_PERMISSION_SETS)
+    values["identity"]["aws_identity_center_group_ids"] = {"it-admins": "g1", "platform-admins": "g2"}
+    assert found(values) == [("identity.aws_identity_center_group_ids.platform-admins", "platform-admins")]
+
+
+def test_every_configured_cloud_needs_a_budget_unless_the_policy_is_loosened(values):
+    values["aws"] = AWS
+    values["budgets"] = {"azure_monthly_usd": 10}
+    assert found(values) == [("budgets.aws_monthly_usd", None)]
+    values["policy"] = {"enforcement": {"budget-per-cloud": "advisory"}}
+    assert found(values) == []

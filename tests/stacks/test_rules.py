@@ -14,6 +14,7 @@ from tests.conftest import TODAY
 
 
 def env_of(values: dict[str, Any], name: str = "dev") -> Environment:
+    values.setdefault("budgets", {"aws_monthly_usd": 10, "azure_monthly_usd": 10})  # every_cloud_has_a_budget
     return Environment.model_validate({"name": name, **values})
 
 
@@ -50,10 +51,11 @@ def test_restricted_data_stays_in_us(values, cloud, key, bad, good):
     assert paths(values) == []
 
 
-def test_non_us_region_allowed_without_restricted_data(values):
+def test_non_us_region_refused_without_restricted_data_too(values):
+    # the us-only-residency policy is locked mandatory: a non-US region would validate, then fail it
     values["datasets"] = [{"name": "reports", "classification": "public"}]
     values["aws"] = {"account_id": "000000000001", "region": "eu-west-1"}
-    assert paths(values) == []
+    assert paths(values) == ["aws.region"]
 
 
 def test_default_cost_center_must_be_declared(values):
