@@ -23,6 +23,42 @@ def environment_schema() -> dict[str, Any]:
     return schema
 
 
+STACK_FILE_KEYS = ("secretsprovider", "encryptedkey", "encryptionsalt", "environment")
+"""Top-level keys the Pulumi CLI writes into a stack file besides `config`."""
+
+
+def stack_file_schema() -> dict[str, Any]:
+    """JSON Schema of a whole `stacks/Pulumi.<env>.yaml`: `config:` with every `infra:` key.
+
+    Keys of other namespaces (`aws:region`, `azure-native:location`) pass through unchecked:
+    they belong to the providers. An unknown `infra:` key is an error, as in `infra validate`.
+    """
+    env = environment_schema()
+    defs = env.pop("$defs", {})
+    infra = {f"infra:{key}": value for key, value in env["properties"].items()}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://civic-infra.example.org/schemas/stack-file.json",
+        "title": "civic-infra stack file (stacks/Pulumi.<env>.yaml)",
+        "description": "Validate with `infra validate --env <env>`; this schema is for editors (yaml-language-server).",
+        "type": "object",
+        "properties": {
+            "config": {
+                "type": "object",
+                "description": "namespace:key settings; the infra: namespace is the environment model",
+                "properties": infra,
+                "required": [f"infra:{key}" for key in env.get("required", [])],
+                "patternProperties": {"^(?!infra:)": {}},
+                "additionalProperties": False,
+            },
+            **{key: {} for key in STACK_FILE_KEYS},
+        },
+        "required": ["config"],
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
 def _model_of(annotation: Any) -> type[BaseModel] | None:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation

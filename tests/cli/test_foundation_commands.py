@@ -83,17 +83,19 @@ def test_unknown_environment_exits_2():
 def test_schema_covers_every_top_level_key():
     from stacks.model import Environment
 
-    doc = json.loads(infra("schema").stdout)
+    doc = json.loads(infra("schema", "--namespace-only").stdout)
     assert set(doc["properties"]) == set(Environment.model_fields) - {"name"}
     assert doc["additionalProperties"] is False
     assert "network" in doc["required"] and "name" not in doc["required"]
+    config = json.loads(infra("schema").stdout)["properties"]["config"]
+    assert set(config["properties"]) == {f"infra:{k}" for k in Environment.model_fields} - {"infra:name"}
 
 
 def test_schema_to_file(tmp_path):
     out = tmp_path / "schema.json"
     result = infra("schema", "--output", str(out))
     assert result.exit_code == 0
-    assert json.loads(out.read_text())["title"].startswith("civic-infra environment")
+    assert json.loads(out.read_text())["title"].startswith("civic-infra stack file")
 
 
 @pytest.fixture(scope="module")
