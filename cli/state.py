@@ -87,6 +87,59 @@ def capture_from_export(document: Mapping[str, Any], source: str = "state") -> C
                    source=source)
 
 
+_OPTIONAL_TYPES: dict[str, tuple[type, ...]] = {
+    "inputs": (dict,), "outputs": (dict,), "dependencies": (list,), "propertyDependencies": (dict,),
+    "protect": (bool,), "retainOnDelete": (bool,), "custom": (bool,), "delete": (bool,),
+    "parent": (str,), "provider": (str,), "id": (str,),
+}
+_TYPE_NAMES = {dict: "an object", list: "a list", bool: "true or false", str: "a string"}
+
+
+def _kind(value: Any) -> str:
+    return "null" if value is None else {dict: "an object", list: "a list", bool: "a boolean", str: "a string"}.get(
+        type(value), type(value).__name__)
+
+
+def export_problems(document: Any, limit: int = 10) -> list[str]:
+    """Where a `pulumi stack export` document is malformed, as `$.json.path: what`; empty when usable."""
+    problems: list[str] = []
+    if not isinstance(document, dict):
+        return [f"$: must be an object (the output of `pulumi stack export`), got {_kind(document)}"]
+    deployment = document.get("deployment")
+    if not isinstance(deployment, dict):
+        return [f"$.deployment: must be an object, got {_kind(deployment)}"]
+    resources = deployment.get("resources")
+    if not isinstance(resources, list):
+        return [f"$.deployment.resources: must be a list, got {_kind(resources)}"]
+    live = 0
+    for i, r in enumerate(resources):
+        at = f"$.deployment.resources[{i}]"
+        if not isinstance(r, dict):
+            problems.append(f"{at}: must be an object, got {_kind(r)}")
+            continue
+        urn, type_ = r.get("urn"), r.get("type")
+        if not isinstance(urn, str) or not urn.startswith("urn:pulumi:") or urn.count("::") < 3:
+            problems.append(f"{at}.urn: must be a Pulumi URN (urn:pulumi:<stack>::<project>::<type>::<name>), got "
+                            + (repr(urn[:60]) if isinstance(urn, str) else _kind(urn)))
+        if not isinstance(type_, str) or not type_:
+            problems.append(f"{at}.type: must be a type token such as aws:s3/bucket:Bucket, got "
+                            + (repr(type_) if isinstance(type_, str) else _kind(type_)))
+        for key, types_ in _OPTIONAL_TYPES.items():
+            if key in r and r[key] is not None and not isinstance(r[key], types_):
+                problems.append(f"{at}.{key}: must be {_TYPE_NAMES[types_[0]]}, got {_kind(r[key])}")
+        deps = r.get("dependencies")
+        if isinstance(deps, list) and not all(isinstance(d, str) for d in deps):
+            problems.append(f"{at}.dependencies: must be a list of URNs")
+        if type_ != STACK_TYPE and not r.get("delete"):
+            live += 1
+        if len(problems) >= limit:
+            break
+    if not problems and live == 0:
+        problems.append("$.deployment.resources: holds no resources to check (a stack that was never deployed?); "
+                        "export a deployed stack")
+    return problems[:limit]
+
+
 def read_state(path: Path) -> Capture:
     """The Capture of a `pulumi stack export` file, or a UsageError (exit 2) saying what is wrong."""
     try:
@@ -100,6 +153,11 @@ def read_state(path: Path) -> Capture:
     except json.JSONDecodeError as err:
         raise UsageError(f"--state {path}: not JSON (line {err.lineno}: {err.msg}); "
                          "pass the output of `pulumi stack export`") from None
+    problems = export_problems(document)
+    if problems:
+        lines = [f"--state {path}: {p}" for p in problems]
+        lines.append("pass the unmodified output of `pulumi stack export --file FILE`")
+        raise UsageError(lines[0], lines=lines)
     try:
         return capture_from_export(document, source=f"state:{path.name}")
     except ValueError as err:

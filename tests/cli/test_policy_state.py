@@ -124,10 +124,24 @@ def test_env_gives_the_state_its_tier(tmp_project, tmp_path):
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [("{not json", "not JSON"), ('{"version": 3}', "has no deployment.resources list")],
+    [
+        ("{not json", "not JSON"),
+        ('{"version": 3}', "$.deployment: must be an object, got null"),
+        ("null", "$: must be an object (the output of `pulumi stack export`), got null"),
+        ('{"deployment": {"resources": {}}}', "$.deployment.resources: must be a list, got an object"),
+        ('{"deployment": {"resources": [7]}}', "$.deployment.resources[0]: must be an object, got int"),
+        ('{"deployment": {"resources": [{"type": "aws:s3/bucket:Bucket"}]}}', "$.deployment.resources[0].urn: must be a Pulumi URN"),
+        ('{"deployment": {"resources": [{"urn": "urn:pulumi:d::p::t::n"}]}}', "$.deployment.resources[0].type: must be a type token"),
+        ('{"deployment": {"resources": [{"urn": "urn:pulumi:d::p::t::n", "type": "t", "inputs": []}]}}',
+         "$.deployment.resources[0].inputs: must be an object, got a list"),
+        ('{"deployment": {"resources": [{"urn": "urn:pulumi:d::p::t::n", "type": "t", "protect": "yes"}]}}',
+         "$.deployment.resources[0].protect: must be true or false, got a string"),
+        ('{"deployment": {"resources": []}}', "holds no resources to check"),
+    ],
 )
 def test_bad_state_files_exit_2(tmp_path, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content, encoding="utf-8")
     result = _check(path)
     assert result.exit_code == 2 and message in result.stderr
+    assert "passed" not in result.output
