@@ -152,27 +152,57 @@ def render_sarif(report: Any) -> str:
 # --- the policy list -----------------------------------------------------------------------
 
 
-def render_policy_list_table(policies: Any, width: int = 160) -> str:
+def is_locked(p: Any) -> bool:
+    """Locked: an environment cannot set it below mandatory (data-protection policies, and `locked`)."""
+    return bool(p.data_protection or p.locked)
+
+
+def enforcement_label(p: Any) -> str:
+    """One wording of a policy's default enforcement, the same in every format."""
+    return p.enforcement.value + (" (locked)" if is_locked(p) else "")
+
+
+def terminal_width(default: int = 160) -> int:
+    """$COLUMNS, else the terminal's width, else `default` (piped output)."""
+    import shutil
+
+    return shutil.get_terminal_size((default, 24)).columns
+
+
+def render_policy_list_table(policies: Any, width: int | None = None) -> str:
+    """Every policy with its remediation, folded to fit the terminal's width."""
     from rich.table import Table
 
-    table = Table(title=f"{len(policies)} policies", show_lines=False)
-    for col in ("name", "severity", "enforcement", "kind", "controls", "description"):
-        table.add_column(col, overflow="fold")
+    width = width or terminal_width()
+    table = Table(title=f"{len(policies)} policies", show_lines=True, expand=False)
+    # names and enforcement stay whole (people search and copy them); prose columns fold
+    table.add_column("name", no_wrap=True, min_width=max((len(p.name) for p in policies), default=4))
+    table.add_column("severity", no_wrap=True)
+    table.add_column("enforcement", no_wrap=True, min_width=len("mandatory (locked)"))
+    table.add_column("description", overflow="fold", ratio=3)
+    table.add_column("remediation", overflow="fold", ratio=4)
+    table.add_column("controls", overflow="fold", ratio=2)
     for p in policies:
-        enforcement = p.enforcement.value + (" (locked)" if p.data_protection or p.locked else "")
-        table.add_row(p.name, p.severity.value, enforcement, p.kind, ", ".join(p.controls) or "-", p.description)
+        table.add_row(p.name, p.severity.value, enforcement_label(p), p.description, p.remediation,
+                      ", ".join(p.controls) or "-")
     buf = StringIO()
     _console(buf, width).print(table)
     return buf.getvalue()
 
 
 def render_policy_list_json(policies: Any) -> str:
-    return json.dumps({"policies": [p.describe() for p in policies]}, indent=2) + "\n"
+    out = []
+    for p in policies:
+        item = p.describe()
+        item["locked"] = is_locked(p)
+        item["enforcement_label"] = enforcement_label(p)
+        out.append(item)
+    return json.dumps({"policies": out}, indent=2) + "\n"
 
 
 def render_policy_list_markdown(policies: Any) -> str:
     lines = ["| policy | severity | enforcement | description | remediation | controls |", "|---|---|---|---|---|---|"]
     for p in policies:
-        lines.append(f"| `{p.name}` | {p.severity.value} | {p.enforcement.value} | {_md(p.description)} | "
+        lines.append(f"| `{p.name}` | {p.severity.value} | {enforcement_label(p)} | {_md(p.description)} | "
                      f"{_md(p.remediation)} | {', '.join(p.controls) or '-'} |")
     return "\n".join(lines) + "\n"

@@ -181,3 +181,24 @@ def test_policy_list(tmp_path):
     assert by_name["aws-s3-public-access-blocked"]["controls"] == ["CIS AWS 3.0 2.1.4"]
     table = _run("policy", "list")
     assert table.exit_code == 0 and "azure-key-vault-purge-protection" in table.stdout
+
+
+def test_policy_list_shows_remediation_fits_the_width_and_agrees_on_locks(monkeypatch):
+    import json as _json
+
+    from cli.render import policy as render
+    from policies.catalog import all_policies
+
+    policies = all_policies()
+    table = render.render_policy_list_table(policies, width=160)
+    assert "remediation" in table.splitlines()[2]
+    assert max(len(line) for line in table.splitlines()) <= 160
+    assert max(len(line) for line in render.render_policy_list_table(policies, width=100).splitlines()) <= 100
+    monkeypatch.setenv("COLUMNS", "90")
+    assert max(len(line) for line in render.render_policy_list_table(policies).splitlines()) <= 90
+    locked = next(p for p in policies if p.data_protection)
+    as_json = {p["name"]: p for p in _json.loads(render.render_policy_list_json(policies))["policies"]}
+    assert as_json[locked.name]["locked"] is True
+    assert as_json[locked.name]["enforcement_label"] == "mandatory (locked)"
+    assert f"| `{locked.name}` | {locked.severity.value} | mandatory (locked) |" in render.render_policy_list_markdown(policies)
+    assert "mandatory (locked)" in table
