@@ -124,7 +124,9 @@ class Capture:
         return [r for r in self.resources if r.parent == urn]
 
     def summary(self) -> dict[str, Any]:
-        counted = Counter(r.type for r in self.resources if r.type != STACK_TYPE)
+        from cli import counting  # the one definition of a resource count
+
+        counted = Counter(r.type for r in counting.counted(self.resources))
         return {"total": sum(counted.values()), "by_type": dict(sorted(counted.items()))}
 
     def to_json(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.capture import STACK_TYPE, Capture, Resource
+from cli.counting import count_below
 from cli.errors import InfraError
 
 CLOUD_STYLE: Mapping[str, tuple[str, str]] = {
@@ -295,7 +296,9 @@ def render_overview_dot(graph: Graph, *, legend: bool = True) -> str:
         style = dict(CLASSIFICATION_STYLE[label]) if label else dict(UNCLASSIFIED_STYLE)
         fill, ink = CLOUD_STYLE.get(cloud, OTHER_STYLE)
         style.update({"fillcolor": fill, "fontcolor": ink})
-        text = f"{component.name}\n{component.type}\n{len(inside)} resources" + (f"\n[{label}]" if label else "")
+        # the count every report uses (cli/counting.py): nested components and providers included
+        count = count_below((*graph.nodes, *graph.components), urn)
+        text = f"{component.name}\n{component.type}\n{count} resources" + (f"\n[{label}]" if label else "")
         lines.append(f"  {ids(urn)} [{_attrs({'label': text, 'tooltip': urn, **style})}];")
     for r in loose:
         attrs = {"label": f"{r.name}\n{short_type(r.type)}", "tooltip": r.urn, **node_style(r)}

@@ -43,6 +43,8 @@ class PolicyReport:
     location: str | None = None
     """The file a finding points at (the environment's stack file, the program's Pulumi.yaml, the state file)."""
     today: date = field(default_factory=date.today)
+    resource_total: int | None = None
+    """Resources checked, by the one definition (cli/counting.py); the evaluation's own when unset."""
 
     @property
     def findings(self) -> tuple[Any, ...]:
@@ -68,7 +70,7 @@ class PolicyReport:
             "environment": self.environment,
             "project": self.project,
             "source": self.source,
-            "resources": self.evaluation.resource_count,
+            "resources": self.resource_total if self.resource_total is not None else self.evaluation.resource_count,
             "policies_evaluated": sum(1 for level in self.evaluation.enforcement.values() if level.value != "disabled"),
             "findings": len(f),
             "mandatory": sum(1 for x in f if x.enforcement == "mandatory" and not x.exempted),
@@ -94,6 +96,7 @@ def check_capture(
 
     Without `env` the context is the strictest one for the stack's name (see Context.for_stack).
     """
+    from cli import counting
     from policies.context import Context, context_from_environment
     from policies.evaluate import evaluate
     from policies.views import stack_from_capture
@@ -108,6 +111,7 @@ def check_capture(
         evaluation=evaluate(stack, ctx),
         location=location,
         today=when,
+        resource_total=counting.total(capture.resources),
     )
 
 

@@ -18,10 +18,10 @@ from stacks.model import (
     HUB_MIN_PREFIX,
     IDENTITY_CENTER_GROUPS,
     SPOKE_MIN_PREFIX,
-    VPC_MIN_PREFIX,
     US_AWS_REGIONS,
-    VENDOR_READABLE_RESOURCES,
     US_AZURE_LOCATIONS,
+    VENDOR_READABLE_RESOURCES,
+    VPC_MIN_PREFIX,
     Classification,
     Environment,
     Tier,
@@ -386,7 +386,7 @@ def every_cloud_has_a_budget(env: Environment, ctx: RuleContext) -> Iterator[Pro
         if getattr(env.budgets, key) is None:
             yield Problem(
                 f"budgets.{key}", f"is required because {cloud} is configured (policy budget-per-cloud)", None,
-                f"set a monthly limit in US dollars, or set policy.enforcement.budget-per-cloud: advisory",
+                "set a monthly limit in US dollars, or set policy.enforcement.budget-per-cloud: advisory",
             )
 
 

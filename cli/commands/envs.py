@@ -23,7 +23,13 @@ def envs(
     as `unreadable` with its reason on its own line and never hides the others.
     """
     from cli.context import project_of
-    from stacks.loader import ConfigError, environment_names, infra_namespace, read_config, stack_file
+    from stacks.loader import (
+        ConfigError,
+        environment_names,
+        infra_namespace,
+        read_config,
+        stack_file,
+    )
 
     project = project_of(ctx)
     rows = []

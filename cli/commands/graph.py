@@ -55,9 +55,8 @@ def graph(
     """
     from cli.context import load, project_of
     from cli.graph import INSTALL_HINT, write_graph
-    from cli.plan import plan_environment
-
     from cli.output import ensure_output_dir
+    from cli.plan import plan_environment
 
     ensure_output_dir(output_dir)
     project = project_of(ctx)

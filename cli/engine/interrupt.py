@@ -11,6 +11,7 @@ No engine process is registered (e.g. at a confirmation prompt): the first Ctrl-
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import threading
@@ -74,10 +75,8 @@ class InterruptGuard:
         processes = running()
         if self.count == 1 and processes:
             for process in processes:
-                try:
+                with contextlib.suppress(OSError):  # it may have exited already
                     process.send_signal(signal.SIGINT)
-                except OSError:
-                    pass
             self.notice(
                 "interrupted: asked pulumi to cancel gracefully (it finishes the operations in flight "
                 "and releases the lock); press Ctrl-C again to stop at once"
@@ -94,10 +93,8 @@ def _kill_group(process: Any) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (OSError, AttributeError, TypeError):
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             process.kill()
-        except (OSError, AttributeError):
-            pass
 
 
 class NoGuard:

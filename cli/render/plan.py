@@ -65,10 +65,6 @@ def render_markdown(capture: Capture) -> str:
 
 
 def _count_below(capture: Capture, urn: str) -> int:
-    below = {urn}
-    count = 0
-    for r in sorted(capture.resources, key=lambda x: x.urn.count("$")):
-        if r.parent in below:
-            below.add(r.urn)
-            count += 1
-    return count
+    from cli.counting import count_below
+
+    return count_below(capture.resources, urn)

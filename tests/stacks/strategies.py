@@ -13,7 +13,12 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from stacks.model import DEFENDER_PLANS, US_AWS_REGIONS, US_AZURE_LOCATIONS, VENDOR_READABLE_RESOURCES
+from stacks.model import (
+    DEFENDER_PLANS,
+    US_AWS_REGIONS,
+    US_AZURE_LOCATIONS,
+    VENDOR_READABLE_RESOURCES,
+)
 
 SLUGS = ("alpha", "beta", "gamma", "delta-2", "x9")
 ZERO_UUID = "00000000-0000-0000-0000-{:012x}"

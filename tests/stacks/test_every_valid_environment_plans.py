@@ -25,7 +25,7 @@ from stacks.loader import ConfigError, load_environment
 from tests.conftest import REPO
 from tests.stacks.strategies import environments
 
-EXAMPLES = int(os.environ.get("CIVIC_PLAN_EXAMPLES", "4"))
+EXAMPLES = int(os.environ.get("CIVIC_PLAN_EXAMPLES", "3"))
 
 
 def make_project(root: Path, name: str, values: dict) -> Path:
