@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 ENV    ?= dev
 
-.PHONY: plan test lint bench clean
+.PHONY: plan test lint bench plan-property clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
+
+# the property test that every valid environment plans, with many more examples than CI runs
+plan-property: $(STAMP)
+	CIVIC_PLAN_EXAMPLES=$${CIVIC_PLAN_EXAMPLES:-100} $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/stacks/test_every_valid_environment_plans.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""`infra drift`: compare the cloud, the state and the code; rank what drifted; exit 0, 7 or 1."""
+"""`infra drift`: compare the cloud, the state and the code; rank what drifted; exit 0, 7, 5 or 1."""
 
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def drift(
 ) -> None:
     """Refresh preview (cloud vs state), preview (code vs state) and the policy set on the refreshed state.
 
-    Nothing is written to the state. Exit 0 no drift, 7 drift, 1 error (any environment).
+    Nothing is written to the state. Exit 0 no drift, 7 cloud or code drift, 5 no drift but the
+    deployed state violates a mandatory policy, 1 error (any environment).
     """
     from cli.context import project_of
     from cli.engine import drift as report
