@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -327,17 +328,27 @@ def _preview_section(item: Input, limit: int) -> list[str]:
 
 
 def render_pr_comment(
-    environments: list[EnvironmentInputs], *, run_url: str | None = None, commit: str | None = None
+    environments: list[EnvironmentInputs], *, run_url: str | None = None, commit: str | None = None,
+    today: date | None = None,
 ) -> str:
     """The one PR comment: the marker, a table of environments, a <details> section per environment."""
+    today = today or date.today()
     for limit in (25, 10, 0):
-        text = _render_pr(environments, run_url=run_url, commit=commit, limit=limit)
+        text = _render_pr(environments, run_url=run_url, commit=commit, limit=limit, today=today)
         if len(text) <= COMMENT_LIMIT:
             return text
     return text[: COMMENT_LIMIT - 80] + "\n\n… truncated; the full report is in the workflow run.\n"
 
 
-def _render_pr(environments: list[EnvironmentInputs], *, run_url: str | None, commit: str | None, limit: int) -> str:
+def _access_section(env: EnvironmentInputs, limit: int, today: date) -> list[str]:
+    from cli.render.access import render_section
+
+    plan, preview = env.get("plan"), env.get("preview")
+    return render_section(preview.document, plan.document, today, preview_ran=preview.ran, plan_ran=plan.ran, limit=limit)
+
+
+def _render_pr(environments: list[EnvironmentInputs], *, run_url: str | None, commit: str | None, limit: int,
+               today: date) -> str:
     lines = [PR_MARKER, "## civic-infra: plan, policy and preview", ""]
     where = []
     if commit:
@@ -362,6 +373,7 @@ def _render_pr(environments: list[EnvironmentInputs], *, run_url: str | None, co
             f"preview: {_cell(h['preview'])}</summary>",
             "",
             *_plan_section(env.get("plan"), limit),
+            *_access_section(env, limit, today),
             *_policy_section(env.get("policy"), limit),
             *_preview_section(env.get("preview"), limit),
             "</details>",
