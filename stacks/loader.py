@@ -51,6 +51,8 @@ MAX_NODES = 100_000
 """YAML nodes after anchors/aliases are expanded (a shipped file has about 300)."""
 MAX_DEPTH = 64
 """Nesting depth of mappings and lists."""
+MAX_PROBLEMS = 100
+"""Problems listed for one file; a file with more is mostly noise after the first ones."""
 NAME_RULE = re.compile(r"^[a-z][a-z0-9-]{0,22}[a-z0-9]$")
 NAME_HELP = "environment names are 2-24 lower-case letters, digits and dashes, starting with a letter"
 
@@ -327,7 +329,10 @@ def load_environment(
     ctx = RuleContext(today=today, peers=peers)
     problems = problems + (check(env, ctx) if env is not None else check_partial(name, values, ctx))
     if problems:
-        raise ConfigError([p.render(display) for p in problems])
+        lines = [p.render(display) for p in problems[:MAX_PROBLEMS]]
+        if len(problems) > MAX_PROBLEMS:
+            lines.append(f"{display}: ... and {len(problems) - MAX_PROBLEMS} more problem(s); fix these first")
+        raise ConfigError(lines)
     assert env is not None
     return env
 

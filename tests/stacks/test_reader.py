@@ -181,3 +181,12 @@ def test_yaml_errors_stay_one_line(tmp_path):
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text("config:\n  infra:tier: [\n", encoding="utf-8")
     assert reason(path).startswith("stacks/Pulumi.dev.yaml: line ")
+
+
+def test_a_file_with_thousands_of_problems_lists_the_first_hundred(tmp_path, values):
+    values["cost_centers"] = [{"name": 7}] * 500
+    write_stack(tmp_path, "dev", values)
+    with pytest.raises(ConfigError) as info:
+        load_environment(tmp_path, "dev", today=TODAY)
+    assert len(info.value.lines) == 101
+    assert info.value.lines[-1].endswith("... and 400 more problem(s); fix these first")
