@@ -381,6 +381,8 @@ def every_cloud_has_a_budget(env: Environment, ctx: RuleContext) -> Iterator[Pro
     """The budget-per-cloud policy is mandatory unless the environment loosens it explicitly."""
     if env.policy.enforcement.get("budget-per-cloud") in ("advisory", "disabled"):
         return
+    if any(ex.policy == "budget-per-cloud" and ex.expires > ctx.today for ex in env.policy.exemptions):
+        return  # a justified, expiring exemption allows it too
     for cloud in env.clouds:
         key = f"{cloud}_monthly_usd"
         if getattr(env.budgets, key) is None:
@@ -409,6 +411,34 @@ def regions_are_in_the_us(env: Environment, ctx: RuleContext) -> Iterator[Proble
         )
 
 
+def policy_settings_name_real_policies(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    """What policy-enforcement-valid and policy-exemptions-valid (both locked) would refuse."""
+    if not (env.policy.enforcement or env.policy.exemptions):
+        return
+    from policies.catalog import policies_by_name  # imports no Pulumi package
+
+    catalog = policies_by_name()
+    for name, level in env.policy.enforcement.items():
+        policy = catalog.get(name)
+        path = f"policy.enforcement.{name}"
+        if policy is None:
+            yield Problem(path, "names no policy", name, "use a name from `infra policy list`, or remove the entry")
+        elif (policy.data_protection or policy.locked) and level != "mandatory":
+            yield Problem(path, f"lowers {name}, which is locked (data protection) and stays mandatory", level,
+                          "remove the entry")
+    for i, ex in enumerate(env.policy.exemptions):
+        policy = catalog.get(ex.policy)
+        if policy is None:
+            yield Problem(f"policy.exemptions[{i}].policy", "names no policy", ex.policy,
+                          "use a name from `infra policy list`")
+        elif policy.locked:
+            yield Problem(f"policy.exemptions[{i}].policy", "cannot be exempted (locked)", ex.policy,
+                          "fix the resource or the settings instead, and remove the exemption")
+        if ex.expires <= ctx.today:
+            yield Problem(f"policy.exemptions[{i}].expires", "has passed", ex.expires.isoformat(),
+                          "renew it with a new justification and date, or remove it")
+
+
 RULES: tuple[Rule, ...] = (
     cidrs_do_not_overlap,
     restricted_data_stays_in_us,
@@ -435,6 +465,7 @@ RULES: tuple[Rule, ...] = (
     identity_center_groups_are_known,
     every_cloud_has_a_budget,
     regions_are_in_the_us,
+    policy_settings_name_real_policies,
 )
 
 

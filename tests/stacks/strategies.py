@@ -13,6 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from policies.catalog import all_policies
 from stacks.model import (
     DEFENDER_PLANS,
     US_AWS_REGIONS,
@@ -160,7 +161,19 @@ def environments(draw: st.DrawFn, today: date | None = None) -> tuple[str, dict[
          "classification": draw(st.sampled_from(["public", "internal"])), "expires": expiry()}
         for i, n in enumerate(draw(slug_lists(0, 2)) if has_aws and lake_on else [])
     ]
-    values["policy"] = {"enforcement": {"budget-per-cloud": "advisory"} if no_budget else {}, "exemptions": []}
+    # explicit loosening: overrides of unlocked policies, and an exemption where a budget is missing
+    loosenable = sorted(p.name for p in all_policies() if not (p.data_protection or p.locked))
+    enforcement = {n: draw(st.sampled_from(["advisory", "disabled", "mandatory"]))
+                   for n in draw(st.lists(st.sampled_from(loosenable), max_size=3, unique=True))}
+    exemptions = []
+    if no_budget:
+        if draw(st.booleans()):
+            enforcement["budget-per-cloud"] = "advisory"
+        else:
+            enforcement.pop("budget-per-cloud", None)
+            exemptions.append({"policy": "budget-per-cloud", "resource": "*", "justification": "pilot without a budget",
+                               "expires": (today + timedelta(days=draw(st.integers(1, 180)))).isoformat()})
+    values["policy"] = {"enforcement": enforcement, "exemptions": exemptions}
     values["deployment"] = {"confirmation_required": draw(st.booleans())}
     # optional sections are sometimes left out entirely, so their defaults are planned too
     droppable = ["web_apps", "openai", "m365", "data_stores", "datasets", "protection", "audit", "vendors",

@@ -133,3 +133,30 @@ def test_every_configured_cloud_needs_a_budget_unless_the_policy_is_loosened(val
     assert found(values) == [("budgets.aws_monthly_usd", None)]
     values["policy"] = {"enforcement": {"budget-per-cloud": "advisory"}}
     assert found(values) == []
+
+
+def test_policy_settings_name_real_policies_and_never_lower_locked_ones(values):
+    from policies.catalog import all_policies
+
+    locked = next(p.name for p in all_policies() if p.data_protection)
+    never_exempt = next(p.name for p in all_policies() if p.locked)
+    values["policy"] = {
+        "enforcement": {"required-tags": "advisory", "no-such-policy": "advisory", locked: "advisory"},
+        "exemptions": [
+            {"policy": "no-such-policy", "resource": "*", "justification": "a good reason here",
+             "expires": (TODAY + timedelta(days=10)).isoformat()},
+            {"policy": never_exempt, "resource": "*", "justification": "a good reason here",
+             "expires": (TODAY - timedelta(days=1)).isoformat()},
+        ],
+    }
+    assert [k for k, _ in found(values)] == [
+        "policy.enforcement.no-such-policy", f"policy.enforcement.{locked}",
+        "policy.exemptions[0].policy", "policy.exemptions[1].policy", "policy.exemptions[1].expires"]
+
+
+def test_an_unexpired_exemption_also_allows_a_missing_budget(values):
+    values["aws"] = AWS
+    values["budgets"] = {}
+    values["policy"] = {"exemptions": [{"policy": "budget-per-cloud", "resource": "*", "justification": "pilot month only",
+                                        "expires": (TODAY + timedelta(days=30)).isoformat()}]}
+    assert found(values) == []
