@@ -187,15 +187,23 @@ def preview(
     if plan is not None:
         plan.parent.mkdir(parents=True, exist_ok=True)
     engine = Engine(_spec(project, pf, create=True), masker)
-    with rt.progress(f"preview of {name}") as progress:
-        run = engine.preview(
-            on_event=progress,
-            policy_packs=packs,
-            policy_pack_configs=configs,
-            plan=str(plan) if plan else None,
-            diff=diff,
-            expect_no_changes=expect_no_changes,
-        )
+    guard = rt.interrupts(rt.notice)
+    try:
+        with guard, rt.progress(f"preview of {name}") as progress:
+            run = engine.preview(
+                on_event=progress,
+                policy_packs=packs,
+                policy_pack_configs=configs,
+                plan=str(plan) if plan else None,
+                diff=diff,
+                expect_no_changes=expect_no_changes,
+            )
+    except interrupt.StopNow:
+        raise interrupted_error(name, "preview", started=False) from None
+    except EngineError:
+        if guard.interrupted:
+            raise interrupted_error(name, "preview", started=False) from None
+        raise
     if expect_no_changes and run.summary.has_changes:
         raise ChangesDetectedError(f"preview of {name} proposes {run.summary.change_count} change(s); none were expected")
     return PreviewOutcome(name, pf.backend.display, run.summary, plan)
@@ -544,6 +552,19 @@ def drift(
         raise UsageError(f"--parallel must be at least 1, got {parallel}")
     checked_at = timestamp(rt.now())
     preflight.check_cli(rt.probes)
+    guard = rt.interrupts(rt.notice)
+    label = names[0] if len(names) == 1 and not all_environments else "every environment"
+    try:
+        with guard:
+            result = _drift_all(project, names, all_environments, parallel, backend, rt, checked_at)
+    except interrupt.StopNow:
+        raise interrupted_error(label, "drift check", started=False) from None
+    if guard.interrupted:  # the engine runs were cancelled: their reports would only say "error"
+        raise interrupted_error(label, "drift check", started=False)
+    return result
+
+
+def _drift_all(project, names, all_environments, parallel, backend, rt, checked_at) -> tuple[str, list[drift_mod.DriftReport]]:
     if not all_environments:
         return checked_at, [drift_one(project, names[0], backend=backend, rt=rt, checked_at=checked_at, strict=True)]
     quiet = replace(rt, progress=lambda title: NullProgress())

@@ -184,3 +184,36 @@ def test_every_mutating_command_exits_8_with_the_runbook(project, machine, polic
     assert "`infra cancel --env dev`" in result.stderr
     (record,) = [json.loads(line) for line in (project.state_dir / "history" / "dev.jsonl").read_text().splitlines()]
     assert (record["action"], record["result"]) == (action, "cancelled")
+
+
+class InterruptedPreview(FakeStack):
+    """A preview (or refresh preview) the engineer interrupts: the CLI cancels it and fails."""
+
+    def __init__(self, method: str, **kwargs):
+        super().__init__(**kwargs)
+        self.method = method
+        self.process = FakeProcess()
+
+    def _replay(self, method, kwargs):
+        if method != self.method:
+            return super()._replay(method, kwargs)
+        interrupt.register(self.process)
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            self.calls.append((method, kwargs))
+            raise CANCELLED
+        finally:
+            interrupt.unregister(self.process)
+
+
+@pytest.mark.parametrize("command,method", [("preview", "preview"), ("drift", "preview_refresh")])
+def test_read_only_commands_interrupted_exit_8_and_say_nothing_changed(project, machine, policy_calls, install_stack,
+                                                                        monkeypatch, command, method):
+    stack = InterruptedPreview(method)
+    install_stack(stack)
+    monkeypatch.setattr(service, "default_runtime", lambda: runtime(machine))
+    result = CliRunner().invoke(app, ["--cwd", str(project.root), command, "--env", "dev"])
+    assert result.exit_code == 8, result.output
+    assert stack.process.signals == [signal.SIGINT]
+    assert "was interrupted before anything was changed" in result.stderr
+    assert not (project.state_dir / "history" / "dev.jsonl").exists()
