@@ -200,12 +200,17 @@ def _unwrap(typ: Any) -> Any:
     return typ
 
 
-def fill_outputs(type_: str, name: str, state: dict[str, Any], region: str, account_id: str = FAKE_ACCOUNT) -> None:
-    """Add a plausible value for every output property of `type_` that `state` lacks (in place)."""
+def fill_outputs(type_: str, name: str, state: dict[str, Any], region: str, account_id: str = FAKE_ACCOUNT,
+                 replace: tuple[str, ...] = ()) -> None:
+    """Add a plausible value for every output property of `type_` that `state` lacks (in place).
+
+    Keys in `replace` are recomputed even when present (the schema's ARN format beats a generic one).
+    """
     cls = resource_class(type_)
     if cls is None:
         return
-    faker = Faker(type_, str(state.get("name") or name), region, account_id)
+    physical = state.get("bucket") if type_.startswith("aws:s3/") else state.get("name")
+    faker = Faker(type_, str(physical or name), region, account_id)
     for key, typ in property_types(cls).items():
-        if key not in state or state[key] is None:
+        if key not in state or state[key] is None or key in replace:
             state[key] = faker.value(key, typ)
