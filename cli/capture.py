@@ -283,7 +283,7 @@ class _Mocks:
         if self.mode == "up":
             from cli.runner.fakes import fill_outputs
 
-            fill_outputs(args.typ, args.name, state, self.region, self.account_id, replace=("arn",))
+            ident = fill_outputs(args.typ, args.name, ident, state, self.region, self.account_id, replace=("arn",))
         return ident, state
 
     def call(self, args: Any) -> dict[str, Any]:

@@ -9,7 +9,10 @@ documentation IP (192.0.2.0/24). Nothing here looks like a real account, tenant 
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import importlib
+import keyword
 import re
 import typing
 from collections.abc import Mapping, Sequence
@@ -41,7 +44,9 @@ def _python_module(token: str) -> Any | None:
     if root is None:
         return None
     parts = [p for p in module.split("/")[:-1] if p] if "/" in module else ([module] if module else [])
-    name = ".".join([root, *[p.replace("-", "_") for p in parts if p != "index"]])
+    # python modules named after keywords get a trailing underscore (aws.lambda_)
+    parts = [p.replace("-", "_") + ("_" if keyword.iskeyword(p) else "") for p in parts if p != "index"]
+    name = ".".join([root, *parts])
     try:
         return importlib.import_module(name)
     except ImportError:
@@ -106,6 +111,8 @@ class Faker:
             return [self._item(singular, inner, depth + 1, i) for i in range(2)]
         if origin in (dict, Mapping, typing.Mapping):
             return {}
+        if isinstance(typ, type) and issubclass(typ, enum.Enum):
+            return next(iter(typ)).value  # a value the SDK's enum accepts
         if typ is bool:
             return key in ("default", "enabled", "enableDnsSupport")
         if typ is int:
@@ -174,12 +181,14 @@ class Faker:
             return "Z00000000000000000000"
         kind = self.kind.lower().rstrip("s")
         if self.package == "aws" and kind in _ID_PREFIX:
-            return _ec2_id(kind)
+            return _ec2_id(kind, self.name if self.token.count(":") == 2 and "/get" not in self.token else "")
         return f"{self.name or self.kind or 'fake'}-id"
 
 
-def _ec2_id(kind: str) -> str:
-    return f"{_ID_PREFIX.get(kind.lower(), kind.lower())}-00000000000000000"
+def _ec2_id(kind: str, name: str = "") -> str:
+    """`vpc-000...`; distinct per resource name when one is given (two security groups, two ids)."""
+    digits = str(int(hashlib.sha256(name.encode()).hexdigest(), 16))[-17:].rjust(17, "0") if name else "0" * 17
+    return f"{_ID_PREFIX.get(kind.lower(), kind.lower())}-{digits}"
 
 
 def _numbered(value: str, index: int) -> str:
@@ -200,17 +209,36 @@ def _unwrap(typ: Any) -> Any:
     return typ
 
 
-def fill_outputs(type_: str, name: str, state: dict[str, Any], region: str, account_id: str = FAKE_ACCOUNT,
-                 replace: tuple[str, ...] = ()) -> None:
-    """Add a plausible value for every output property of `type_` that `state` lacks (in place).
+def azure_name(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
+    """The name azure-native gives a resource: its own `<kind>Name` input, else the logical name."""
+    kind = type_.split(":")[-1].lower()
+    for key, value in inputs.items():
+        if key.endswith("Name") and key != "resourceGroupName" and isinstance(value, str):
+            if key[:-4].lower() and kind.endswith(key[:-4].lower()):
+                return value
+    return name
+
+
+def fill_outputs(type_: str, name: str, ident: str, state: dict[str, Any], region: str,
+                 account_id: str = FAKE_ACCOUNT, replace: tuple[str, ...] = ()) -> str:
+    """Add a plausible value for every output property of `type_` that `state` lacks (in place); the id.
 
     Keys in `replace` are recomputed even when present (the schema's ARN format beats a generic one).
     """
     cls = resource_class(type_)
     if cls is None:
-        return
-    physical = state.get("bucket") if type_.startswith("aws:s3/") else state.get("name")
+        return ident
+    if type_.startswith("azure-native:"):
+        physical = azure_name(type_, name, state)
+        state["name"] = physical
+        ident = Faker(type_, physical, region, account_id).ident()
+        state["id"] = ident
+    else:
+        physical = state.get("bucket") if type_.startswith("aws:s3/") else state.get("name")
     faker = Faker(type_, str(physical or name), region, account_id)
+    if type_.startswith("aws:"):
+        ident = faker.ident() if faker.kind.lower() in _ID_PREFIX else ident
     for key, typ in property_types(cls).items():
         if key not in state or state[key] is None or key in replace:
             state[key] = faker.value(key, typ)
+    return ident
