@@ -51,11 +51,10 @@ def plan(
             typer.echo(line, err=True)
         capture = run.capture
     else:
-        from cli.context import load, project_of
-        from cli.plan import plan_environment
+        from cli.context import project_of
+        from cli.plan import plan_named
 
-        project = project_of(ctx)
-        capture = plan_environment(project, load(project, env))
+        capture = plan_named(project_of(ctx), env)
     if format is Format.json:
         emit(to_json(capture.to_json()), output)
     elif format is Format.markdown:
