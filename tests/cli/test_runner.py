@@ -392,3 +392,21 @@ def test_a_program_that_eats_memory_fails_instead_of_the_machine(tmp_path):
     root = program(tmp_path / "p", "blob = bytearray(64 * 1024 ** 3)\n")
     result = run(root)
     assert not result.complete and "MemoryError" in result.failure.message
+
+
+@pytest.mark.parametrize("fmt, marker", [
+    ("sarif", '"executionSuccessful": false'),
+    ("table", "INCOMPLETE"),
+    ("markdown", "**Incomplete:**"),
+])
+def test_every_report_format_says_an_unfinished_run_is_incomplete(tmp_path, fmt, marker):
+    root = program(tmp_path / "p", "import sys\nimport pulumi\nsys.exit(0)\n")
+    result = infra("policy", "check", "--program", str(root), "--format", fmt)
+    assert result.exit_code == 1
+    assert marker in result.stdout
+
+
+def test_a_partial_plan_says_so_in_the_tree(tmp_path):
+    root = program(tmp_path / "p", "import os\nos._exit(0)\n")
+    result = infra("plan", "--program", str(root))
+    assert result.exit_code == 1 and "partial: the program did not finish" in result.stdout
