@@ -410,3 +410,17 @@ def test_a_partial_plan_says_so_in_the_tree(tmp_path):
     root = program(tmp_path / "p", "import os\nos._exit(0)\n")
     result = infra("plan", "--program", str(root))
     assert result.exit_code == 1 and "partial: the program did not finish" in result.stdout
+
+
+def test_the_readme_documents_the_runner_and_every_built_in_invoke():
+    from cli.runner.invokes import BUILT_IN
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("<!-- section:programs -->", 1)[1].split("<!-- /section:programs -->", 1)[0]
+    for text in ("infra plan --program DIR", "infra policy check --program DIR", "--mode preview|up", "--timeout",
+                 '"complete": false', "partial", "executionSuccessful", "pulumi config set", "secure:"):
+        assert text in section, text
+    for token in BUILT_IN:
+        short = token.split(":")[1] if token.startswith(("aws:", "azuread:")) else token.split(":", 1)[1]
+        assert f"`{short}`" in section, token
