@@ -219,6 +219,21 @@ def _resource(data: Any, prefix: str) -> Resource:
     )
 
 
+_KEPT_ENV = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "VIRTUAL_ENV",
+             "SYSTEMROOT", "PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8")
+
+
+def child_environment(parent: Mapping[str, str]) -> dict[str, str]:
+    """The program's environment: locale and paths only, never the caller's credentials.
+
+    CI runs the gate with cloud credentials, tokens and passphrases in its environment; an
+    offline run needs none of them, and a hostile program must not read them.
+    """
+    env = {k: v for k, v in parent.items() if k in _KEPT_ENV or k.startswith("LC_")}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
 def _child_command() -> list[str]:
     # -I would hide the project's own site-packages; -u keeps the program's output in order
     return [sys.executable, "-u", "-m", "cli.runner._child"]
@@ -244,8 +259,7 @@ def run_program(spec: RunSpec, *, timeout: float = DEFAULT_TIMEOUT) -> ProgramRu
         "environment": spec.environment, "stacks_dir": str(spec.stacks_dir or spec.root),
     }).encode()
     read_fd, write_fd = os.pipe()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("PYTHONSTARTUP", None)
+    env = child_environment(os.environ)
     # the runner must import from this checkout whatever the program's directory holds
     here = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join([here, *[p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]])

@@ -424,3 +424,13 @@ def test_the_readme_documents_the_runner_and_every_built_in_invoke():
     for token in BUILT_IN:
         short = token.split(":")[1] if token.startswith(("aws:", "azuread:")) else token.split(":", 1)[1]
         assert f"`{short}`" in section, token
+
+
+def test_the_program_never_sees_the_callers_credentials(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "caller-secret-0000")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "caller-passphrase-0000")
+    monkeypatch.setenv("GITHUB_TOKEN", "caller-token-0000")
+    root = program(tmp_path / "p", "import os\nprint(sorted(os.environ))\nprint(os.environ.get('AWS_SECRET_ACCESS_KEY'))\n")
+    result = run(root)
+    assert result.complete
+    assert "caller-" not in result.stdout and "GITHUB_TOKEN" not in result.stdout and "PATH" in result.stdout
