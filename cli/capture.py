@@ -625,10 +625,13 @@ def _location(err: BaseException, user_dir: Path | None) -> tuple[str | None, st
     for link in chain:
         for frame in reversed(traceback.extract_tb(link.__traceback__)):
             name = frame.filename
+            # a program's directory often holds its virtualenv: installed packages are never "the user's"
+            if "site-packages" in name or name.startswith((stdlib, "<")):
+                continue
             if base is not None:
                 if not str(Path(name).resolve()).startswith(base):
                     continue
-            elif "site-packages" in name or "/pulumi/" in name or name.startswith((stdlib, "<")):
+            elif "/pulumi/" in name:
                 continue
             text = (frame.line or linecache.getline(name, frame.lineno or 0)).strip()
             return f"{_shown(name, user_dir)}:{frame.lineno}", text or None

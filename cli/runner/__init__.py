@@ -231,6 +231,7 @@ def child_environment(parent: Mapping[str, str]) -> dict[str, str]:
     """
     env = {k: v for k, v in parent.items() if k in _KEPT_ENV or k.startswith("LC_")}
     env["PYTHONUNBUFFERED"] = "1"
+    env["MALLOC_ARENA_MAX"] = "2"  # per-thread malloc arenas would spend the address-space limit on many cores
     return env
 
 

@@ -141,6 +141,7 @@ aws.s3.Bucket("logs", tags={"address": db.address})
 def test_preview_leaves_computed_outputs_unknown_and_does_not_run_their_applies(tmp_path):
     result = run(program(tmp_path / "p", MODES), mode="preview")
     assert result.complete, result.failure
+    assert result.stdout == result.stderr == ""  # no event-loop or SDK noise
     names = {r.name for r in result.capture.resources}
     assert "made-in-apply" not in names
     assert by_name(result.capture, "policy").inputs["bucket"] == UNKNOWN
@@ -151,6 +152,7 @@ def test_preview_leaves_computed_outputs_unknown_and_does_not_run_their_applies(
 def test_up_fakes_every_output_of_the_schema_so_applies_run(tmp_path):
     result = run(program(tmp_path / "p", MODES), mode="up")
     assert result.complete, result.failure
+    assert result.stdout == result.stderr == ""
     topic = by_name(result.capture, "made-in-apply")
     assert topic.inputs["name"] == "site"
     assert json.loads(by_name(result.capture, "policy").inputs["policy"])["Resource"].startswith("arn:aws:s3:")
@@ -434,3 +436,14 @@ def test_the_program_never_sees_the_callers_credentials(tmp_path, monkeypatch):
     result = run(root)
     assert result.complete
     assert "caller-" not in result.stdout and "GITHUB_TOKEN" not in result.stdout and "PATH" in result.stdout
+
+
+def test_a_failure_inside_a_virtualenv_in_the_program_directory_points_at_the_program(tmp_path):
+    root = program(tmp_path / "p", "import lib_in_venv\nlib_in_venv.explode()\n")
+    site = root / "venv" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    (site / "lib_in_venv.py").write_text("def explode():\n    raise KeyError('deep')\n", encoding="utf-8")
+    (root / "__main__.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(site)!r})\nimport lib_in_venv\nlib_in_venv.explode()\n", encoding="utf-8")
+    result = run(root)
+    assert result.failure.location.endswith("__main__.py:4") and result.failure.code == "lib_in_venv.explode()"
