@@ -294,7 +294,14 @@ def test_an_infinite_loop_is_stopped_by_the_timeout(tmp_path):
 
 def test_ctrl_c_stops_the_program_and_cancels(tmp_path):
     root = program(tmp_path / "p", "import os, time\nopen('pid', 'w').write(str(os.getpid()))\nwhile True:\n    time.sleep(0.1)\n")
-    threading.Timer(2.0, _thread.interrupt_main).start()
+
+    def press_ctrl_c_once_running() -> None:
+        deadline = time.monotonic() + 60
+        while not (root / "pid").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _thread.interrupt_main()
+
+    threading.Thread(target=press_ctrl_c_once_running, daemon=True).start()
     with pytest.raises(RunInterrupted) as info:
         run(root, timeout=60)
     assert info.value.exit_code == 8
