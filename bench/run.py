@@ -5,6 +5,8 @@
 1. `infra --help` against `python -c "import typer"`            target: within 1.5x
 2. `infra plan --env prod` against importing the provider modules it uses   target: within 1.5x
 3. offline plan of synthetic programs of 100, 1,000 and 5,000 resources      target: linear growth
+4. `infra plan --env prod` CPU against a flat set_mocks program registering the same resources
+   (bench/floor.py builds it from the plan JSON)                              target: at most 1.0x
 
 Each line prints the medians, the ratio and PASS/MISS against the target. Exit 0 always:
 these are measurements for people, not gates.
@@ -124,6 +126,17 @@ def main() -> None:
     bench_help(args.repeat)
     bench_plan(max(1, args.repeat // 2))
     bench_scaling([int(s) for s in args.sizes.split(",")])
+    bench_floor(args.repeat)
+
+
+def bench_floor(repeat: int) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from floor import measure
+
+    result = measure("prod", repeat)
+    print(f"capture    infra plan --env prod ({result['resources']} resources) {result['plan_cpu_s']:.2f}s CPU | "
+          f"flat set_mocks program {result['floor_cpu_s']:.2f}s CPU | ratio {result['ratio']:.2f} "
+          f"(target <= 1.0) {verdict(result['ratio'], 1.0)}")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,12 @@ anyone seeing it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +114,10 @@ class Capture:
     project: str
     resources: tuple[Resource, ...]
     source: str = "program"
+    complete: bool = True
+    """False when the program failed part-way: `resources` are those registered before it stopped."""
+    warnings: tuple[str, ...] = ()
+    """Things the offline run invented or could not answer (e.g. invokes without a built-in answer)."""
 
     def by_urn(self) -> dict[str, Resource]:
         return {r.urn: r for r in self.resources}
@@ -130,13 +135,19 @@ class Capture:
         return {"total": sum(counted.values()), "by_type": dict(sorted(counted.items()))}
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "environment": self.environment,
             "project": self.project,
             "source": self.source,
-            "resources": [r.to_json() for r in self.resources if r.type != STACK_TYPE],
-            "summary": self.summary(),
         }
+        # only when it says something, so a complete capture's document is unchanged
+        if not self.complete:
+            doc["complete"] = False
+        if self.warnings:
+            doc["warnings"] = list(self.warnings)
+        doc["resources"] = [r.to_json() for r in self.resources if r.type != STACK_TYPE]
+        doc["summary"] = self.summary()
+        return doc
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Capture:
@@ -145,6 +156,8 @@ class Capture:
             project=data["project"],
             resources=tuple(Resource.from_json(r) for r in data["resources"]),
             source=data.get("source", "program"),
+            complete=bool(data.get("complete", True)),
+            warnings=tuple(str(w) for w in data.get("warnings", ())),
         )
 
 
@@ -249,27 +262,43 @@ def _fake_state(type_: str, name: str, inputs: Mapping[str, Any], region: str) -
 
 
 class _Mocks:
-    """Answers registrations and invokes with fake but well-formed values."""
+    """Answers registrations and invokes with fake but well-formed values.
 
-    def __init__(self, region: str, account_id: str, tenant_id: str):
+    `mode` decides the outputs: "platform" (the fixed fakes the platform's plans are built
+    on), "preview" (inputs only; every computed output unknown, as in a first `pulumi
+    preview`) or "up" (plausible values for every output property of the provider schema).
+    """
+
+    def __init__(self, region: str, account_id: str, tenant_id: str, mode: str = "platform"):
         self.region = region
         self.account_id = account_id
         self.tenant_id = tenant_id
+        self.mode = mode
+        self.unanswered: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def new_resource(self, args: Any) -> tuple[str, dict[str, Any]]:
-        return _fake_state(args.typ, args.name, args.inputs, self.region)
+        if self.mode == "preview":
+            # a first preview: outputs are the inputs, the id and every computed output unknown
+            return "", dict(args.inputs)
+        ident, state = _fake_state(args.typ, args.name, args.inputs, self.region)
+        if self.mode == "up":
+            from cli.runner.fakes import fill_outputs
 
-    def call(self, args: Any) -> tuple[dict[str, Any], None]:
-        token = args.token
-        if token.startswith("aws:index/getCallerIdentity"):
-            return {"accountId": self.account_id, "arn": f"arn:aws:iam::{self.account_id}:root", "userId": "fake"}, None
-        if token.startswith("aws:index/getAvailabilityZones"):
-            return {"names": [f"{self.region}{z}" for z in "abc"], "zoneIds": ["fake-az1", "fake-az2", "fake-az3"]}, None
-        if token.startswith(("aws:index/getRegion", "aws:index/getPartition")):
-            return {"name": self.region, "region": self.region, "partition": "aws", "dnsSuffix": "amazonaws.com"}, None
-        if token.endswith("getClientConfig"):
-            return {"tenantId": self.tenant_id, "subscriptionId": FAKE_GUID, "objectId": FAKE_GUID, "clientId": FAKE_GUID}, None
-        return {}, None
+            ident = fill_outputs(args.typ, args.name, ident, state, self.region, self.account_id, replace=("arn",))
+        return ident, state
+
+    def call(self, args: Any) -> dict[str, Any]:
+        # a plain dict: the mock monitor iterates a tuple's second element as check failures
+        from cli.runner.invokes import answer
+
+        result = answer(args.token, args.args, region=self.region, account_id=self.account_id,
+                        tenant_id=self.tenant_id)
+        if result is None:
+            with self._lock:
+                self.unanswered[args.token] = self.unanswered.get(args.token, 0) + 1
+            return {}
+        return result
 
 
 def _capture_monitor_class() -> type:
@@ -278,11 +307,17 @@ def _capture_monitor_class() -> type:
     class CaptureMonitor(MockMonitor):
         """A mock monitor that keeps each whole registration request."""
 
-        def __init__(self, mocks: Any, stack: str, project: str):
+        def __init__(self, mocks: Any, stack: str, project: str,
+                     on_resource: Callable[[Resource], None] | None = None):
             super().__init__(mocks)
             self.stack, self.project = stack, project
             self.captured: list[Resource] = []
+            self.on_resource = on_resource
             self._lock = threading.Lock()
+
+        def snapshot(self) -> list[Resource]:
+            with self._lock:
+                return list(self.captured)
 
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             return engine_urn(self.stack, self.project, parent or None, type_, name)
@@ -329,16 +364,29 @@ def _capture_monitor_class() -> type:
             )
             with self._lock:
                 self.captured.append(resource)
+                if self.on_resource is not None:
+                    self.on_resource(resource)
 
     return CaptureMonitor
 
 
 class ProgramError(Exception):
-    """The program raised while running offline; `location` is its file:line when known."""
+    """The program failed while running offline.
 
-    def __init__(self, message: str, location: str | None = None):
+    `location` is the deepest file:line inside the program's own directory when known,
+    `code` that line's text, and `partial` the resources registered before the failure.
+    """
+
+    def __init__(self, message: str, location: str | None = None, code: str | None = None,
+                 partial: tuple[Resource, ...] = (), warnings: tuple[str, ...] = ()):
         super().__init__(message)
         self.location = location
+        self.code = code
+        self.partial = partial
+        self.warnings = warnings
+
+
+MODES = ("platform", "preview", "up")
 
 
 def capture_program(
@@ -351,29 +399,36 @@ def capture_program(
     region: str = "us-east-1",
     account_id: str = FAKE_ACCOUNT,
     tenant_id: str = FAKE_GUID,
-    preview: bool = False,
+    mode: str = "platform",
+    program_dir: Path | None = None,
+    on_resource: Callable[[Resource], None] | None = None,
 ) -> Capture:
-    """Run a program (a directory with `__main__.py`, a file, or a callable) under mocks.
+    """Run a program (a directory with `__main__.py`, a file, or a callable) under mocks, in this process.
 
     `config` holds full keys (`infra:tier`) with string values, as the engine passes them.
+    `program_dir` is the user's directory a failure's location is searched in (default: the
+    program's). `on_resource` sees each resource as it registers (the runner streams them).
+    Programs from outside the repository run through `cli.runner`, in their own process.
     """
     import asyncio
+    import logging
     import runpy
 
     from pulumi.runtime import settings as pulumi_settings
     from pulumi.runtime.config import set_all_config
     from pulumi.runtime.mocks import MockEngine, MockSettings
-    from pulumi.runtime.stack import run_in_stack
 
-    import logging
-
-    mocks = _Mocks(region, account_id, tenant_id)
-    monitor = _capture_monitor_class()(mocks, stack, project)
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+    mocks = _Mocks(region, account_id, tenant_id, mode)
+    monitor = _capture_monitor_class()(mocks, stack, project, on_resource)
     errors: list[str] = []
     log = logging.getLogger("civic.capture")
     log.propagate = False
     log.handlers = [_ErrorCollector(errors)]
     set_all_config(dict(config), list(secret_keys))
+    root = program if isinstance(program, Path) else None
+    user_dir = program_dir or (root if root is None or root.is_dir() else root.parent)
     pulumi_settings.configure(
         MockSettings(
             monitor=monitor,
@@ -381,39 +436,140 @@ def capture_program(
             engine=MockEngine(log),
             project=project,
             stack=stack,
-            dry_run=preview,
+            dry_run=mode == "preview",
             organization="organization",
             callbacks=None,
-            root_directory=str(program if isinstance(program, Path) else Path.cwd()),
+            root_directory=str(root if root is not None else Path.cwd()),
         )
     )
     pulumi_settings.ROOT.set(None)
 
-    if isinstance(program, Path):
-        target = str(program)
+    if root is not None:
+        target = str(root)
 
         def body() -> None:
             runpy.run_path(target, run_name="__main__")
     else:
         body = program
 
+    def partial() -> tuple[Resource, ...]:
+        return tuple(sorted(monitor.snapshot(), key=lambda r: r.urn))
+
+    def warnings() -> tuple[str, ...]:
+        if not mocks.unanswered:
+            return ()
+        tokens = ", ".join(sorted(mocks.unanswered))
+        return (f"no built-in answer for {len(mocks.unanswered)} invoke(s), they returned an empty result: {tokens}",)
+
     loop = asyncio.new_event_loop()
     loop.set_exception_handler(lambda _loop, context: errors.append(_task_error(context)))
     try:
         asyncio.set_event_loop(loop)
-        loop.run_until_complete(run_in_stack(body))
-    except Exception as err:
-        raise ProgramError(_describe(err), _location(err)) from err
+        with _lean_runtime(monitor):
+            _run_flat(body, loop)
+    except BaseException as err:  # noqa: BLE001 - SystemExit and KeyboardInterrupt are failures of the program too
+        location, code = _location(err, user_dir)
+        raise ProgramError(_describe(err), location, code, partial(), warnings()) from err
     finally:
-        loop.close()
+        _quiet_close(loop)
         asyncio.set_event_loop(None)
         pulumi_settings.ROOT.set(None)
     if errors:
         # an output that failed to resolve would make the capture silently wrong
-        raise ProgramError("the program logged errors: " + "; ".join(errors[:5]))
+        raise ProgramError("the program logged errors: " + "; ".join(errors[:5]), partial=partial(),
+                           warnings=warnings())
 
-    resources = tuple(sorted(monitor.captured, key=lambda r: r.urn))
-    return Capture(environment=stack, project=project, resources=resources)
+    return Capture(environment=stack, project=project, resources=partial(), warnings=warnings())
+
+
+def _run_flat(body: Callable[[], Any], loop: Any) -> None:
+    """Run the program the way `set_mocks` does, then finish every registration.
+
+    The program's top level runs with the loop stopped (synchronous awaits use
+    `run_until_complete`), then the loop runs until no task is left. This avoids the SDK's
+    `run_in_stack` drain (`wait_for_rpcs` re-waits every pending output, pass after pass),
+    which costs seconds on a few hundred resources, and registers the same requests.
+    """
+    from inspect import isawaitable
+
+    from pulumi.runtime.settings import SETTINGS, _get_rpc_manager
+    from pulumi.runtime.stack import Stack, _load_monitor_feature_support
+
+    loop.run_until_complete(_load_monitor_feature_support())
+    stack = Stack()
+    try:
+        result = body()
+        if isawaitable(result):
+            loop.run_until_complete(result)
+        program = stack._take_async_program()
+        if program is not None:  # pulumi.run(main)
+            stack._add_program_outputs(loop.run_until_complete(program()))
+    finally:
+        stack._finish()
+        _drain(loop)
+    manager = _get_rpc_manager()
+    if manager.unhandled_exception is not None:
+        raise manager.unhandled_exception.with_traceback(manager.exception_traceback)
+    with SETTINGS.lock:
+        failed = [t for t in SETTINGS.outputs if t.done() and not t.cancelled() and t.exception() is not None]
+    if failed:
+        raise failed[0].exception()  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def _lean_runtime(monitor: Any) -> Iterator[None]:
+    """Two costs of the SDK that change nothing a capture records, avoided while a program runs.
+
+    - Each `Resource()` eagerly computes the full URN of every alias as Outputs (azure-native
+      classes carry dozens of old-API-version aliases). That list is only read when the
+      monitor lacks alias specs; this monitor has them, so the request's aliases are built
+      from the options as before and the eager URNs are never used.
+    - The cyclic garbage collector runs every 700 allocations; a program run allocates
+      millions of short-lived objects and few cycles, so it runs every 200,000 instead.
+    """
+    import gc
+
+    import pulumi.resource as sdk_resource
+
+    from pulumi.runtime.proto import resource_pb2
+
+    lean = resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS in monitor.GetDeploymentInfo(None).supportedFeatures
+    collapse = sdk_resource.collapse_alias_to_urn
+    thresholds = gc.get_threshold()
+    if lean:
+        sdk_resource.collapse_alias_to_urn = lambda alias, *_: alias
+    gc.set_threshold(200_000, 50, 1000)
+    try:
+        yield
+    finally:
+        sdk_resource.collapse_alias_to_urn = collapse
+        gc.set_threshold(*thresholds)
+
+
+def _drain(loop: Any) -> None:
+    """Run the loop until every task has finished (each pass waits on all of them at once)."""
+    import asyncio
+
+    while True:
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if not pending:
+            return
+        loop.run_until_complete(asyncio.wait(pending))
+
+
+def _quiet_close(loop: Any) -> None:
+    """Close the loop without 'Task exception was never retrieved' noise on stderr."""
+    import asyncio
+
+    for task in asyncio.all_tasks(loop):
+        if task.done() and not task.cancelled():
+            task.exception()
+        else:
+            task.cancel()
+    try:
+        loop.close()
+    except RuntimeError:
+        pass
 
 
 class _ErrorCollector:
@@ -438,18 +594,55 @@ def _task_error(context: Mapping[str, Any]) -> str:
 
 
 def _describe(err: BaseException) -> str:
+    if isinstance(err, SystemExit):
+        return f"the program called sys.exit({err.code!r}) before it finished"
+    if isinstance(err, KeyboardInterrupt):
+        return "the program was interrupted"
     text = str(err) or err.__class__.__name__
     return f"{err.__class__.__name__}: {text}"
 
 
-def _location(err: BaseException) -> str | None:
+def _location(err: BaseException, user_dir: Path | None) -> tuple[str | None, str | None]:
+    """The deepest frame in the user's directory: (file:line, the line's text).
+
+    A syntax error points at the user's file, not the importer. Without a directory (a
+    callable), the deepest frame outside the SDKs and the standard library.
+    """
+    import linecache
+    import sysconfig
     import traceback
 
-    frames = traceback.extract_tb(err.__traceback__)
-    for frame in reversed(frames):
-        if "site-packages" not in frame.filename and "/pulumi/" not in frame.filename:
-            return f"{frame.filename}:{frame.lineno}"
-    return None
+    base = str(user_dir.resolve()) + "/" if user_dir is not None else None
+    if isinstance(err, SyntaxError) and err.filename and err.lineno:
+        if base is None or str(Path(err.filename).resolve()).startswith(base):
+            return f"{_shown(err.filename, user_dir)}:{err.lineno}", (err.text or "").strip() or None
+    stdlib = sysconfig.get_paths()["stdlib"]
+    seen: set[int] = set()
+    chain: list[BaseException] = []
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:  # the original traceback may sit in a cause
+        seen.add(id(cause))
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    for link in chain:
+        for frame in reversed(traceback.extract_tb(link.__traceback__)):
+            name = frame.filename
+            # a program's directory often holds its virtualenv: installed packages are never "the user's"
+            if "site-packages" in name or name.startswith((stdlib, "<")):
+                continue
+            if base is not None:
+                if not str(Path(name).resolve()).startswith(base):
+                    continue
+            elif "/pulumi/" in name:
+                continue
+            text = (frame.line or linecache.getline(name, frame.lineno or 0)).strip()
+            return f"{_shown(name, user_dir)}:{frame.lineno}", text or None
+    return None, None
+
+
+def _shown(filename: str, user_dir: Path | None) -> str:
+    """An absolute path (the runner shows it relative to where the user ran infra)."""
+    return str(Path(filename).resolve()) if not filename.startswith("<") else filename
 
 
 def stack_config_for_engine(values: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:

@@ -1,40 +1,73 @@
-"""Offline plan: run the platform program for one environment under mocks and capture it."""
+"""Offline plan: run the platform program for one environment under mocks and capture it.
+
+The platform's program runs through the same runner as any `--program` (its own process,
+see `cli.runner`), in "platform" mode: the fixed fake outputs its plans have always been
+built on, so the capture of an environment does not change with the runner.
+"""
 
 from __future__ import annotations
 
-from cli.capture import FAKE_ACCOUNT, FAKE_GUID, Capture, ProgramError, capture_program, stack_config_for_engine
-from cli.errors import InfraError
+from typing import TYPE_CHECKING, Any
+
+from cli.capture import FAKE_ACCOUNT, FAKE_GUID, Capture, stack_config_for_engine
+from cli.errors import InfraError, UsageError
 from cli.project import Project
-from stacks.loader import read_config, stack_file
-from stacks.model import Environment
+
+if TYPE_CHECKING:
+    from stacks.model import Environment
 
 
 class PlanError(InfraError):
     """The program failed while running offline."""
 
 
-def plan_environment(project: Project, env: Environment) -> Capture:
+def plan_environment(project: Project, env: Environment, *, timeout: float | None = None) -> Capture:
     """Every resource `env` would get, captured offline; needs no CLI and no credentials."""
+    return _plan(project, env.name, timeout, region=env.aws.region if env.aws else "us-east-1",
+                 account_id=env.aws.account_id if env.aws else FAKE_ACCOUNT,
+                 tenant_id=str(env.azure.tenant_id) if env.azure else FAKE_GUID)
+
+
+def plan_named(project: Project, name: str, *, timeout: float | None = None) -> Capture:
+    """`plan_environment` for an environment given by name: the child validates it (exit 2 when invalid).
+
+    The program imports the environment model anyway; validating there spares `infra plan`
+    importing it a second time in its own process.
+    """
+    return _plan(project, name, timeout, environment=True)
+
+
+def _plan(project: Project, name: str, timeout: float | None, **spec: Any) -> Capture:
+    from cli.runner import DEFAULT_TIMEOUT, RunSpec, run_program
+
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    if not spec.get("environment"):  # otherwise the child reads the stack file with the environment
+        from stacks.loader import ConfigError, read_config, stack_file
+
+        path = stack_file(project.stacks_dir, name)
+        try:
+            config, secret_keys = stack_config_for_engine(read_config(path, project.display(path)))
+        except ConfigError as err:
+            raise UsageError(err.lines[0], lines=err.lines) from None
     from cli import counting
     from cli.progress import Phases
 
-    path = stack_file(project.stacks_dir, env.name)
-    config, secret_keys = stack_config_for_engine(read_config(path, project.display(path)))
-    with Phases(f"offline plan of {env.name}") as progress:
+    with Phases(f"offline plan of {name}") as progress:
         progress.phase("running the program under the mock runtime")
-        try:
-            capture = capture_program(
-                project.program_dir,
-                project=project.name,
-                stack=env.name,
-                config=config,
-                secret_keys=secret_keys,
-                region=env.aws.region if env.aws else "us-east-1",
-                account_id=env.aws.account_id if env.aws else FAKE_ACCOUNT,
-                tenant_id=str(env.azure.tenant_id) if env.azure else FAKE_GUID,
-            )
-        except ProgramError as err:
-            where = f" at {err.location}" if err.location else ""
-            raise PlanError(f"the program failed for {env.name}{where}: {err}") from None
-        progress.done(f"{counting.total(capture.resources)} resources")
-    return capture
+        run = run_program(
+            RunSpec(program=project.program_dir, root=project.root, project=project.name, stack=name, config=config,
+                    secret_keys=tuple(secret_keys), mode="platform", stacks_dir=project.stacks_dir, **spec),
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        )
+        if run.failure is not None and run.failure.config_errors:
+            raise UsageError(run.failure.config_errors[0], lines=list(run.failure.config_errors))
+        if run.failure is not None:
+            where = f" at {run.failure.location}" if run.failure.location else ""
+            lines = [f"the program failed for {name}{where}: {run.failure.message}"]
+            if run.failure.code:
+                lines.append(f"  {run.failure.code}")
+            lines += [f"  {line}" for line in (run.stderr.strip().splitlines()[-20:])]
+            raise PlanError(lines[0], lines=lines)
+        progress.done(f"{counting.total(run.capture.resources)} resources")
+    return run.capture

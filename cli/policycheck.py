@@ -7,11 +7,8 @@ deploy; `PolicyReport.blocking` is True when an unexempted mandatory violation e
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -29,7 +26,7 @@ class PolicyFailure(InfraError):
 
 
 class ProgramFailed(InfraError):
-    """The program given to --program raised while running offline."""
+    """The program given to --program did not finish: the verdict is incomplete (exit 1)."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +42,8 @@ class PolicyReport:
     today: date = field(default_factory=date.today)
     resource_total: int | None = None
     """Resources checked, by the one definition (cli/counting.py); the evaluation's own when unset."""
+    complete: bool = True
+    """False when the program stopped part-way: findings cover only what it registered until then."""
 
     @property
     def findings(self) -> tuple[Any, ...]:
@@ -77,6 +76,7 @@ class PolicyReport:
             "advisory": sum(1 for x in f if x.enforcement == "advisory" and not x.exempted),
             "exempted": sum(1 for x in f if x.exempted),
             "blocking": bool(blocking),
+            "complete": self.complete,
             "by_policy": dict(sorted(Counter(x.policy for x in f).items())),
         }
 
@@ -112,6 +112,7 @@ def check_capture(
         location=location,
         today=when,
         resource_total=counting.total(capture.resources),
+        complete=capture.complete,
     )
 
 
@@ -168,22 +169,11 @@ def _stack_name(project: Project, stack: str | None) -> str:
     raise UsageError(f"--program {project.root}: several stacks ({', '.join(names)}); choose one with --stack NAME")
 
 
-@contextlib.contextmanager
-def _inside(directory: Path) -> Iterator[None]:
-    """Run as Pulumi does: from the project directory, with it importable."""
-    before, path_before = os.getcwd(), list(sys.path)
-    os.chdir(directory)
-    sys.path.insert(0, str(directory))
-    try:
-        yield
-    finally:
-        os.chdir(before)
-        sys.path[:] = path_before
-
-
-def capture_program_dir(directory: Path, stack: str | None = None) -> tuple[Capture, dict[str, str], str]:
-    """Run any Pulumi Python program under mocks with its stack's config: (capture, config, stack file)."""
-    from cli.capture import ProgramError, capture_program, stack_config_for_engine
+def run_program_dir(directory: Path, stack: str | None = None, *, mode: str = "preview",
+                    timeout: float | None = None) -> tuple[Any, dict[str, str], str]:
+    """Run any Pulumi Python program in its own process with its stack's config: (ProgramRun, config, stack file)."""
+    from cli.runner import DEFAULT_TIMEOUT, RunSpec, run_program
+    from cli.runner.config import program_config, read_manifest
     from stacks.loader import ConfigError, read_config, stack_file
 
     project = _program_project(directory.resolve())
@@ -193,30 +183,42 @@ def capture_program_dir(directory: Path, stack: str | None = None) -> tuple[Capt
         raw = read_config(path, project.display(path))
     except ConfigError as err:
         raise UsageError(err.lines[0], lines=err.lines) from None
-    # Bare keys belong to the project's namespace, as the engine reads them.
-    raw = {k if ":" in k else f"{project.name}:{k}": v for k, v in raw.items()}
-    config, secret_keys = stack_config_for_engine(raw)
-    try:
-        with _inside(project.root):
-            capture = capture_program(
-                project.program_dir, project=project.name, stack=name, config=config, secret_keys=secret_keys,
-                region=config.get("aws:region", "us-east-1"),
-            )
-    except ProgramError as err:
-        where = f" at {err.location}" if err.location else ""
-        raise ProgramFailed(f"the program in {directory} failed for stack {name}{where}: {err}") from None
-    return capture, config, project.display(path)
+    config, secret_keys = program_config(read_manifest(project.root), project.name, name, raw, project.display(path))
+    run = run_program(
+        RunSpec(program=project.program_dir, root=project.root, project=project.name, stack=name, config=config,
+                secret_keys=tuple(secret_keys), mode=mode, region=config.get("aws:region", "us-east-1"),
+                user_dir=project.root),
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+    )
+    return run, config, project.display(path)
 
 
-def check_program(directory: Path, stack: str | None = None, *, today: date | None = None) -> PolicyReport:
-    """Any Pulumi Python program directory, run offline with its stack config, checked against every policy."""
+def program_failed(run: Any, directory: Path, what: str) -> ProgramFailed:
+    """The error for a run that did not finish: why, where, and what the partial result means."""
+    failure = run.failure
+    n = len(run.capture.resources)
+    lines = [f"the program in {directory} failed for stack {run.capture.environment}: {failure.message}",
+             *failure.lines()[1:],
+             f"{what} covers only the {n} resource{'s' if n != 1 else ''} registered before it stopped "
+             "(partial, complete: false)"]
+    return ProgramFailed(lines[0], lines=lines)
+
+
+def check_program(directory: Path, stack: str | None = None, *, today: date | None = None, mode: str = "preview",
+                  timeout: float | None = None) -> tuple[PolicyReport, Any]:
+    """Any Pulumi Python program directory, run offline with its stack config, checked against every policy.
+
+    Returns the report and the run; a report of a run that did not finish is incomplete
+    (`complete` False) and must not pass (see `program_failed`).
+    """
     from policies.views import provider_defaults_from_config
 
-    capture, config, location = capture_program_dir(directory, stack)
-    return check_capture(
-        capture, None, today=today, provider_defaults=provider_defaults_from_config(config),
+    run, config, location = run_program_dir(directory, stack, mode=mode, timeout=timeout)
+    report = check_capture(
+        run.capture, None, today=today, provider_defaults=provider_defaults_from_config(config),
         location=str(directory / location) if not Path(location).is_absolute() else location,
     )
+    return report, run
 
 
 def blocking_error(report: PolicyReport) -> PolicyFailure:

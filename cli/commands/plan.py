@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from cli.commands.policy import Mode
+from cli.errors import UsageError
 from cli.output import Format
 
 
@@ -16,27 +18,50 @@ def register(app: typer.Typer) -> None:
 
 def plan(
     ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment to plan, e.g. dev (see `infra envs`).")],
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment to plan, e.g. dev (see `infra envs`).")] = None,
     format: Annotated[
         Format, typer.Option("--format", "-f", help="table: a tree by component; json: the capture; markdown: a PR summary.")
     ] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    program: Annotated[Path | None, typer.Option("--program", help="Plan any Pulumi Python program in this directory (its Pulumi.yaml and stack config) instead of an environment.")] = None,
+    stack: Annotated[str | None, typer.Option("--stack", help="With --program: the stack whose Pulumi.<stack>.yaml config to use; needed when there are several.")] = None,
+    mode: Annotated[Mode, typer.Option("--mode", help="With --program: preview (computed outputs unknown, as a first `pulumi preview`) or up (plausible fake outputs).")] = Mode.preview,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="With --program: seconds the program may run before it is stopped (exit 1).")] = 600.0,
 ) -> None:
-    """Run the platform program under Pulumi's mock runtime and show every resource it registers.
+    """Run a program under Pulumi's mock runtime and show every resource it registers.
 
-    Needs no Pulumi CLI, no credentials and no network. Secret inputs show as [secret].
+    Exactly one of --env (the platform) or --program DIR (any Pulumi Python program, in its
+    own process). Needs no Pulumi CLI, no credentials and no network. Secret inputs show as
+    [secret]. A program that does not finish exits 1 with what it registered until then.
     """
-    from cli.context import load, project_of
     from cli.output import emit, to_json
-    from cli.plan import plan_environment
     from cli.render.plan import render_markdown, render_tree
 
-    project = project_of(ctx)
-    environment = load(project, env)
-    capture = plan_environment(project, environment)
+    if (env is None) == (program is None):
+        raise UsageError("pass exactly one of --env ENV or --program DIR")
+    if stack is not None and program is None:
+        raise UsageError("--stack only applies with --program DIR")
+    run = None
+    if program is not None:
+        from cli.policycheck import run_program_dir
+        from cli.runner import program_output
+
+        run, _, _ = run_program_dir(program, stack, mode=mode.value, timeout=timeout)
+        for line in program_output(run):
+            typer.echo(line, err=True)
+        capture = run.capture
+    else:
+        from cli.context import project_of
+        from cli.plan import plan_named
+
+        capture = plan_named(project_of(ctx), env)
     if format is Format.json:
         emit(to_json(capture.to_json()), output)
     elif format is Format.markdown:
         emit(render_markdown(capture), output)
     else:
         emit(render_tree(capture), output)
+    if run is not None and not run.complete:
+        from cli.policycheck import program_failed
+
+        raise program_failed(run, program, "this plan")

@@ -24,6 +24,11 @@ class ReportFormat(StrEnum):
     sarif = "sarif"
 
 
+class Mode(StrEnum):
+    preview = "preview"
+    up = "up"
+
+
 class ListFormat(StrEnum):
     table = "table"
     json = "json"
@@ -40,6 +45,8 @@ def check(
     env: Annotated[str | None, typer.Option("--env", "-e", help="Check the offline plan of this environment; with --state, use its context and exemptions.")] = None,
     program: Annotated[Path | None, typer.Option("--program", help="Check any Pulumi Python program in this directory (its Pulumi.yaml and stack config), run under mocks.")] = None,
     stack: Annotated[str | None, typer.Option("--stack", help="With --program: the stack whose Pulumi.<stack>.yaml config to use; needed when there are several.")] = None,
+    mode: Annotated[Mode, typer.Option("--mode", help="With --program: preview (computed outputs unknown, as a first `pulumi preview`) or up (plausible fake outputs).")] = Mode.preview,
+    timeout: Annotated[float, typer.Option("--timeout", min=1, help="With --program: seconds the program may run before it is stopped (exit 1).")] = 600.0,
     state: Annotated[Path | None, typer.Option("--state", help="Check a `pulumi stack export` file: the deployed state, without running any program.")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, markdown (for a PR) or sarif (for GitHub code scanning).")] = ReportFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
@@ -58,8 +65,13 @@ def check(
         raise UsageError("pass exactly one of --env ENV, --program DIR or --state FILE (--env may accompany --state)")
     if stack is not None and program is None:
         raise UsageError("--stack only applies with --program DIR")
+    run = None
     if program is not None:
-        report = policycheck.check_program(program, stack)
+        from cli.runner import program_output
+
+        report, run = policycheck.check_program(program, stack, mode=mode.value, timeout=timeout)
+        for line in program_output(run):
+            typer.echo(line, err=True)
     else:
         from cli.context import load, project_of
 
@@ -77,6 +89,9 @@ def check(
         ReportFormat.sarif: render.render_sarif,
     }[format](report)
     emit(text, output)
+    if run is not None and not run.complete:
+        # an unfinished program is never a pass, whatever the partial findings say
+        raise policycheck.program_failed(run, program, "this verdict is incomplete: it")
     if report.blocking:
         raise policycheck.blocking_error(report)
 

@@ -22,7 +22,8 @@ def render_tree(capture: Capture, width: int = 120) -> str:
     kids: dict[str | None, list[Resource]] = {}
     for r in capture.resources:
         kids.setdefault(r.parent, []).append(r)
-    root = Tree(f"[bold]{capture.project}[/] / [bold green]{capture.environment}[/]")
+    partial = "" if capture.complete else " [bold red](partial: the program did not finish)[/]"
+    root = Tree(f"[bold]{capture.project}[/] / [bold green]{capture.environment}[/]{partial}")
 
     def grow(node: Tree, parent: str | None) -> None:
         for r in sorted(kids.get(parent, []), key=lambda x: (not x.is_component, x.type, x.name)):
@@ -49,7 +50,7 @@ def render_markdown(capture: Capture) -> str:
     protected = sum(1 for r in capture.resources if r.protect)
     components = [r for r in capture.resources if r.is_component and r.parent is None]
     lines = [
-        f"### Plan: `{capture.environment}`",
+        f"### Plan: `{capture.environment}`" + ("" if capture.complete else " (partial: the program did not finish)"),
         "",
         f"**{summary['total']}** resources in **{len(components)}** components; **{protected}** protected.",
         "",

@@ -40,6 +40,8 @@ def render_table(report: Any, width: int = 140) -> str:
             table.add_row(f.severity, enforcement, f.policy, f.name, f.message)
         console.print(table)
     verdict = "BLOCKED" if s["blocking"] else "passed"
+    if not s.get("complete", True):
+        verdict = "INCOMPLETE (the program did not finish; findings cover what it registered)"
     console.print(
         f"{verdict}: {s['mandatory']} mandatory, {s['advisory']} advisory, {s['exempted']} exempted finding(s); "
         f"{s['policies_evaluated']} policies over {s['resources']} resources of {report.environment}"
@@ -58,10 +60,14 @@ def _md(text: str) -> str:
 def render_markdown(report: Any) -> str:
     """A pull-request section: verdict, counts, then the findings table."""
     s = report.summary()
-    icon = ":x:" if s["blocking"] else ":white_check_mark:"
+    icon = ":x:" if s["blocking"] or not s.get("complete", True) else ":white_check_mark:"
     lines = [
         f"### Policy check: `{report.environment}` {icon}",
         "",
+    ]
+    if not s.get("complete", True):
+        lines += ["**Incomplete:** the program did not finish; the findings cover only what it registered.", ""]
+    lines += [
         f"**{s['mandatory']}** mandatory, **{s['advisory']}** advisory and **{s['exempted']}** exempted finding(s) "
         f"from {s['policies_evaluated']} policies over {s['resources']} resources.",
         "",
@@ -142,6 +148,8 @@ def render_sarif(report: Any) -> str:
                     }
                 },
                 "automationDetails": {"id": f"policy/{report.environment}/"},
+                # a program that did not finish is an unsuccessful run, whatever its partial results
+                "invocations": [{"executionSuccessful": bool(getattr(report, "complete", True))}],
                 "results": results,
             }
         ],

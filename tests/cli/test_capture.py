@@ -135,3 +135,79 @@ def test_errors_logged_by_the_program_fail_the_capture():
     with pytest.raises(ProgramError) as info:
         capture_program(logs_an_error, project="demo", stack="dev", config={})
     assert "could not resolve something" in str(info.value)
+
+
+def _reference_capture(project, env_name: str) -> Capture:
+    """The platform captured the way it was before the runner: in this process, under the SDK's
+    own `run_in_stack` (with its `wait_for_rpcs` drain), with the same mocks and monitor."""
+    import asyncio
+    import logging
+    import os
+    import runpy
+    import sys
+
+    from pulumi.runtime import settings as pulumi_settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.mocks import MockEngine, MockSettings
+    from pulumi.runtime.stack import run_in_stack
+
+    from cli.capture import FAKE_GUID, _capture_monitor_class, _Mocks
+    from stacks.loader import load_environment, read_config, stack_file
+
+    env = load_environment(project.stacks_dir, env_name)
+    config, secret_keys = stack_config_for_engine(read_config(stack_file(project.stacks_dir, env_name), "x"))
+    monitor = _capture_monitor_class()(
+        _Mocks(env.aws.region, env.aws.account_id, str(env.azure.tenant_id) if env.azure else FAKE_GUID),
+        env_name, project.name)
+    set_all_config(config, secret_keys)
+    pulumi_settings.configure(MockSettings(
+        monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+        engine=MockEngine(logging.getLogger("reference")), project=project.name, stack=env_name, dry_run=False,
+        organization="organization", callbacks=None, root_directory=str(project.program_dir)))
+    pulumi_settings.ROOT.set(None)
+    before, path_before = os.getcwd(), list(sys.path)
+    loop = asyncio.new_event_loop()
+    try:
+        os.chdir(project.root)
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(project.program_dir), run_name="__main__")))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        pulumi_settings.ROOT.set(None)
+        os.chdir(before)
+        sys.path[:] = path_before
+    return Capture(env_name, project.name, tuple(sorted(monitor.captured, key=lambda r: r.urn)))
+
+
+def test_the_runner_captures_the_platform_byte_for_byte_as_before():
+    """`infra plan --env dev` runs in the runner's child with the flat drain; its capture JSON is
+    the one the SDK's run_in_stack produced before the change, byte for byte."""
+    import json
+
+    from cli.plan import plan_environment
+    from cli.project import find_project
+    from stacks.loader import load_environment
+    from tests.conftest import REPO
+
+    project = find_project(REPO)
+    new = plan_environment(project, load_environment(project.stacks_dir, "dev"))
+    old = _reference_capture(project, "dev")
+    assert len(new.resources) > 100
+    assert json.dumps(new.to_json(), indent=2, default=str) == json.dumps(old.to_json(), indent=2, default=str)
+    assert [r.secret_paths for r in new.resources] == [r.secret_paths for r in old.resources]
+    assert [r.plaintext_secret_paths for r in new.resources] == [r.plaintext_secret_paths for r in old.resources]
+
+
+def test_invokes_answer_with_a_dict_the_mock_monitor_accepts():
+    """The base class's `(result, None)` made every invoke raise TypeError in the mock monitor."""
+    import pulumi_aws as aws
+
+    def program() -> None:
+        me = aws.get_caller_identity()
+        zones = aws.get_availability_zones()
+        aws.s3.Bucket("b", tags={"account": me.account_id, "zone": zones.names[0]})
+
+    capture = capture_program(program, project="demo", stack="dev", config={}, region="eu-west-1")
+    assert by_name(capture, "b").inputs["tags"] == {"account": "000000000000", "zone": "eu-west-1a"}
+    assert capture.warnings == ()
