@@ -312,19 +312,20 @@ def compliance_from_report(report: PolicyReport, revision: str) -> ComplianceRep
     """Group a policy report by control for auditors."""
     evaluation = report.evaluation
     statuses = {p.name: _policy_status(report, p, evaluation.enforcement[p.name].value) for p in evaluation.policies}
+    from policies.controls import BENCHMARKS
+
     by_control: dict[str, list[PolicyStatus]] = {}
+    rank: dict[str, tuple[int, list[Any]]] = {ORGANISATION_CONTROL: (len(BENCHMARKS), [])}
     for p in evaluation.policies:
-        for control in p.controls or (ORGANISATION_CONTROL,):
-            by_control.setdefault(control, []).append(statuses[p.name])
+        if not p.controls:
+            by_control.setdefault(ORGANISATION_CONTROL, []).append(statuses[p.name])
+        for ref in p.controls:
+            key = f"{ref.label}: {ref.title}"
+            by_control.setdefault(key, []).append(statuses[p.name])
+            numbers = [int(x) if x.isdigit() else 0 for x in ref.id.replace("_", ".").split(".")]
+            rank[key] = (BENCHMARKS.index(ref.benchmark), numbers)
 
-    def order(control: str) -> tuple[int, list[Any]]:
-        if control == ORGANISATION_CONTROL:
-            return (2, [])
-        parts = control.split()
-        numbers = [int(x) if x.isdigit() else x for x in parts[-1].split(".")]
-        return (0 if parts[1] == "Azure" else 1, [parts[2], *numbers])
-
-    controls = tuple(ControlStatus(c, tuple(by_control[c])) for c in sorted(by_control, key=order))
+    controls = tuple(ControlStatus(c, tuple(by_control[c])) for c in sorted(by_control, key=lambda c: rank[c]))
     counts = Counter(r.status for s in statuses.values() for r in s.resources)
     summary = {
         "policies": len(statuses),

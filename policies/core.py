@@ -13,6 +13,19 @@ A verdict is explicit: compliant, non-compliant or not applicable. Views are bui
 thin adapters (`policies.views` for a capture or a state export, `policies.pack` for the
 arguments pulumi_policy hands a validation), so the same evaluation runs offline and inside
 the engine. Nothing here imports Pulumi.
+
+Control references. `controls=` takes `policies.controls.ControlRef`s, built with one small
+constructor per framework; each edition is named once, in full, in `policies.controls`:
+
+    from policies.controls import checkov, cis_aws, cis_azure, cis_m365
+
+    controls=[cis_aws("4.6"), checkov("CKV_AWS_7")]
+    controls=[cis_azure("8.3.7", partial="checked in production only"), checkov("CKV_AZURE_189")]
+
+An id outside the edition's control list raises at import. `partial="why"` marks a control the
+policy checks but does not establish by itself. Converting an old string reference: take the id
+of the same recommendation in the current edition from /work/shared/CIS-CROSSWALK.md
+("CIS AWS 3.0 3.6" -> cis_aws("4.6")); a plain string is rejected with that hint.
 """
 
 from __future__ import annotations
@@ -23,6 +36,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from policies.controls import ControlRef
 
 if TYPE_CHECKING:
     from policies.context import Context
@@ -44,6 +59,8 @@ UNKNOWN_SENTINELS = frozenset(
 SECRET = "[secret]"
 PLAINTEXT_SECRET = "[plaintext secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+LOCK_NOTE = "locked: stays mandatory and cannot be exempted"
+"""What every output format says about a locked policy (data protection, or a rule about the rules)."""
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -285,8 +302,8 @@ StackCheck = Callable[[StackView, "Context"], Iterable[Verdict]]
 class Policy:
     """One rule: metadata plus one pure evaluation (resource-level or stack-level).
 
-    `data_protection` policies cannot be set below mandatory by an environment; `locked`
-    policies (the ones that police exemptions and enforcement) cannot be exempted either.
+    `data_protection` policies and `locked` ones (those that police exemptions and enforcement)
+    are locked: an environment can neither set them below mandatory nor exempt a resource.
     `resource_types` None means every resource.
     """
 
@@ -295,7 +312,7 @@ class Policy:
     severity: Severity
     enforcement: Enforcement
     remediation: str
-    controls: tuple[str, ...]
+    controls: tuple[ControlRef, ...]
     group: str
     check_resource: ResourceCheck | None = None
     check_stack: StackCheck | None = None
@@ -310,10 +327,26 @@ class Policy:
             raise ValueError(f"policy {self.name} needs exactly one of a resource check or a stack check")
         if not self.description or not self.remediation:
             raise ValueError(f"policy {self.name} needs a description and a remediation")
+        for ref in self.controls:
+            if not isinstance(ref, ControlRef):
+                raise TypeError(
+                    f"policy {self.name}: control {ref!r} is not a ControlRef; write it with "
+                    "policies.controls.cis_aws/cis_azure/cis_m365/checkov and the current edition's id "
+                    "(see policies/core.py and CIS-CROSSWALK.md)"
+                )
 
     @property
     def kind(self) -> str:
         return "resource" if self.check_resource is not None else "stack"
+
+    @property
+    def is_locked(self) -> bool:
+        """Data-protection policies and the rules about the rules: never below mandatory, never exempted."""
+        return self.data_protection or self.locked
+
+    @property
+    def lock(self) -> str | None:
+        return LOCK_NOTE if self.is_locked else None
 
     def applies_to(self, type_: str) -> bool:
         return self.check_resource is not None and (self.resource_types is None or type_ in self.resource_types)
@@ -357,9 +390,11 @@ class Policy:
             "kind": self.kind,
             "group": self.group,
             "remediation": self.remediation,
-            "controls": list(self.controls),
+            "controls": [c.label + (" (partial)" if c.is_partial else "") for c in self.controls],
+            "control_refs": [c.to_json() for c in self.controls],
             "data_protection": self.data_protection,
-            "locked": self.locked,
+            "locked": self.is_locked,
+            "lock": self.lock,
             "resource_types": sorted(self.resource_types) if self.resource_types is not None else ["*"],
         }
 
@@ -376,7 +411,7 @@ def resource_policy(
     severity: Severity,
     remediation: str,
     types: Iterable[str] | None,
-    controls: Iterable[str] = (),
+    controls: Iterable[ControlRef] = (),
     enforcement: Enforcement = Enforcement.mandatory,
     data_protection: bool = False,
 ) -> Callable[[ResourceCheck], Policy]:
@@ -399,7 +434,7 @@ def stack_policy(
     description: str,
     severity: Severity,
     remediation: str,
-    controls: Iterable[str] = (),
+    controls: Iterable[ControlRef] = (),
     enforcement: Enforcement = Enforcement.mandatory,
     data_protection: bool = False,
     locked: bool = False,

@@ -26,14 +26,18 @@ def effective_enforcement(policy: Policy, overrides: Mapping[str, str]) -> Enfor
         level = Enforcement(requested)
     except ValueError:
         return policy.enforcement
-    if (policy.data_protection or policy.locked) and level is not Enforcement.mandatory:
+    if policy.is_locked and level is not Enforcement.mandatory:
         return Enforcement.mandatory
     return level
 
 
 def exemption_for(policy: Policy, urn: str, name: str, ctx: Context) -> Exemption | None:
-    """The first usable exemption (justified, unexpired, within 180 days) matching this finding."""
-    if policy.locked:
+    """The first usable exemption (justified, unexpired, within 180 days) matching this finding.
+
+    Locked policies (data protection, rules about the rules) take none; `policy-exemptions-valid`
+    reports the attempt.
+    """
+    if policy.is_locked:
         return None
     for ex in ctx.settings.exemptions:
         if ex.policy == policy.name and ex.problem(ctx.today) is None and ex.matches(urn, name):

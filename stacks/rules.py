@@ -200,6 +200,24 @@ def exemptions_are_bounded(env: Environment, ctx: RuleContext) -> Iterator[Probl
             )
 
 
+def policy_names_exist(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    """Enforcement overrides and exemptions name policies of the set (checked before any program runs).
+
+    Lowering or exempting a locked policy is left to policy-enforcement-valid and
+    policy-exemptions-valid, which report it as a mandatory violation on every path.
+    """
+    from policies.catalog import policies_by_name
+
+    known = policies_by_name()
+    fix = "use a name from `infra policy list`"
+    for name in env.policy.enforcement:
+        if name not in known:
+            yield Problem(f"policy.enforcement.{name}", "names no policy", name, fix)
+    for i, ex in enumerate(env.policy.exemptions):
+        if ex.policy not in known:
+            yield Problem(f"policy.exemptions[{i}].policy", "names no policy", ex.policy, fix)
+
+
 def production_is_strictest(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     if env.tier is not Tier.production:
         return
@@ -241,6 +259,7 @@ RULES: tuple[Rule, ...] = (
     vpn_is_complete,
     openai_needs_deployments,
     exemptions_are_bounded,
+    policy_names_exist,
     production_is_strictest,
     production_protects_state,
 )

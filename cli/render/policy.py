@@ -98,10 +98,12 @@ def render_sarif(report: Any) -> str:
                 "enabled": evaluation.enforcement[p.name].value != "disabled",
             },
             "properties": {
-                "tags": ["security", p.group, *p.controls],
+                "tags": ["security", p.group, *(c.short for c in p.controls)],
                 "severity": p.severity.value,
                 "security-severity": _SECURITY_SEVERITY[p.severity.value],
-                "controls": list(p.controls),
+                "controls": [c.to_json() for c in p.controls],
+                "locked": p.is_locked,
+                **({"lock": p.lock} if p.lock else {}),
             },
         }
         for p in policies
@@ -152,15 +154,29 @@ def render_sarif(report: Any) -> str:
 # --- the policy list -----------------------------------------------------------------------
 
 
+def _enforcement(p: Any) -> str:
+    """The default level, and '(locked)' where there is a lock (explained by LOCK_NOTE in every format)."""
+    return p.enforcement.value + (" (locked)" if p.is_locked else "")
+
+
+def _lock_legend() -> str:
+    from policies.core import LOCK_NOTE
+
+    return f"(locked) = {LOCK_NOTE}"
+
+
+def _controls(p: Any) -> str:
+    return ", ".join(c.short for c in p.controls) or "-"
+
+
 def render_policy_list_table(policies: Any, width: int = 160) -> str:
     from rich.table import Table
 
-    table = Table(title=f"{len(policies)} policies", show_lines=False)
+    table = Table(title=f"{len(policies)} policies", caption=_lock_legend(), show_lines=False)
     for col in ("name", "severity", "enforcement", "kind", "controls", "description"):
         table.add_column(col, overflow="fold")
     for p in policies:
-        enforcement = p.enforcement.value + (" (locked)" if p.data_protection or p.locked else "")
-        table.add_row(p.name, p.severity.value, enforcement, p.kind, ", ".join(p.controls) or "-", p.description)
+        table.add_row(p.name, p.severity.value, _enforcement(p), p.kind, _controls(p), p.description)
     buf = StringIO()
     _console(buf, width).print(table)
     return buf.getvalue()
@@ -173,6 +189,7 @@ def render_policy_list_json(policies: Any) -> str:
 def render_policy_list_markdown(policies: Any) -> str:
     lines = ["| policy | severity | enforcement | description | remediation | controls |", "|---|---|---|---|---|---|"]
     for p in policies:
-        lines.append(f"| `{p.name}` | {p.severity.value} | {p.enforcement.value} | {_md(p.description)} | "
-                     f"{_md(p.remediation)} | {', '.join(p.controls) or '-'} |")
+        lines.append(f"| `{p.name}` | {p.severity.value} | {_enforcement(p)} | {_md(p.description)} | "
+                     f"{_md(p.remediation)} | {_controls(p)} |")
+    lines += ["", _lock_legend()]
     return "\n".join(lines) + "\n"

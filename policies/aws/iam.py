@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.context import Context
+from policies.controls import checkov, cis_aws
 from policies.core import (
     ResourceView,
     Severity,
@@ -69,7 +70,7 @@ def _documents(r: ResourceView) -> Iterator[tuple[str, Any]]:
     remediation="Scope the policy in the identity component to the actions and resource ARNs the role needs; "
     "never attach AdministratorAccess.",
     types=[*POLICY_DOCUMENTS, ROLE, *ATTACHMENTS],
-    controls=["CIS AWS 3.0 1.16"],
+    controls=[cis_aws("2.14"), checkov("CKV_AWS_62"), checkov("CKV_AWS_1"), checkov("CKV_AWS_274")],
 )
 def no_admin_wildcard(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
     found = False
@@ -148,6 +149,7 @@ def cross_account_external_id(r: ResourceView, ctx: Context) -> Iterator[Verdict
     remediation="Remove the IAM user; people sign in through IAM Identity Center "
     "(identity.aws_identity_center_enabled) and CI through the GitHub OIDC role.",
     types=list(LONG_LIVED),
+    controls=[cis_aws("2.19", partial="only the users this stack defines; users created outside it are not seen"), checkov("CKV_AWS_273")],
 )
 def no_users(r: ResourceView, ctx: Context) -> Verdict:
     kind = r.type.split(":")[-1]

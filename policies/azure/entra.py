@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from policies.context import Context
+from policies.controls import checkov, cis_m365
 from policies.core import (
     ResourceView,
     Severity,
@@ -93,7 +94,7 @@ def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> It
     remediation="Keep EntraIdentityArgs.conditional_access_report_only=False so the MFA policy (included_users "
     "['All'], included_applications ['All'], built_in_controls ['mfa']) is 'enabled'; exclude only "
     "identity.break_glass_object_ids.",
-    controls=["CIS Azure 2.0 1.2.4"],
+    controls=[cis_m365("5.2.2.2")],
 )
 def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     yield from _ca_check(stack, ctx, _requires_mfa, "requires MFA",
@@ -106,6 +107,7 @@ def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     severity=Severity.high,
     remediation="Keep EntraIdentityArgs.conditional_access_report_only=False so the legacy-auth policy "
     "(client_app_types ['exchangeActiveSync', 'other'], built_in_controls ['block'], all users) is 'enabled'.",
+    controls=[cis_m365("5.2.2.3")],
 )
 def block_legacy(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     yield from _ca_check(stack, ctx, _blocks_legacy, "blocks legacy authentication",
@@ -153,6 +155,7 @@ def app_password_lifetime(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Set `subject` to the exact 'repo:<owner>/<repo>:environment:<env>' in the CI federation "
     "component (from identity.github_repository); never use '*'.",
     types=[FEDERATED, FLEXIBLE_FEDERATED],
+    controls=[checkov("CKV_AZURE_249")],
 )
 def federated_no_wildcard(r: ResourceView, ctx: Context) -> Verdict:
     if r.type == FLEXIBLE_FEDERATED:

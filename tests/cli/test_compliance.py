@@ -44,7 +44,7 @@ def test_writes_markdown_and_self_contained_html(project, tmp_path):
     assert "- Git revision: `unknown`" in md  # the temporary project is not a git repository
     assert re.search(r"- Date: \d{4}-\d{2}-\d{2}", md)
     # controls -> policies -> resources, with each status
-    cis = md.index("## CIS AWS 3.0 3.6")
+    cis = md.index("## CIS Amazon Web Services Foundations v7.0.0 4.6")
     assert md.index("### `aws-kms-key-rotation`: FAIL", cis) > cis
     rotation = md[md.index("### `aws-kms-key-rotation`"):]
     assert "| `static` | `aws:kms/key:Key` | FAIL |" in rotation
