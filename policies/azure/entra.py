@@ -34,6 +34,7 @@ FLEXIBLE_FEDERATED = (
 MAX_PASSWORD_DAYS = 366
 """One year, leap day included."""
 _LEGACY_CLIENTS = {"exchangeactivesync", "other"}
+_MODERN_CLIENTS = {"browser", "mobileappsanddesktopclients"}
 
 
 def _lower(values: object) -> set[str]:
@@ -53,6 +54,18 @@ def _enabled(p: ResourceView) -> bool:
 def _requires_mfa(p: ResourceView) -> bool:
     strength = p.get("grantControls", "authenticationStrengthPolicyId")
     return "mfa" in _lower(p.get("grantControls", "builtInControls")) or (isinstance(strength, str) and bool(strength))
+
+
+def _clients_left_out(p: ResourceView) -> list[str]:
+    """Modern client app types an MFA policy does not cover (a legacy-only policy covers no sign-in users make)."""
+    clients = _lower(p.get("conditions", "clientAppTypes"))
+    if "all" in clients:
+        return []
+    return sorted(c for c in _MODERN_CLIENTS if c not in clients)
+
+
+def _mfa_for_everyone(p: ResourceView) -> bool:
+    return _requires_mfa(p) and not _clients_left_out(p)
 
 
 def _blocks_legacy(p: ResourceView) -> bool:
@@ -75,8 +88,19 @@ def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> It
     if any(contains_unknown(p.props.get(k)) for p in policies for k in ("state", "conditions", "grantControls")):
         yield unknown_until_apply(f"the conditional access policy that should {what}")
         return
+    # A policy that has the control but whose client app types leave users out is the finding.
+    partial = [p for p in policies if _enabled(p) and _targets_everyone(p) and _requires_mfa(p)
+               and _clients_left_out(p)] if wanted is _mfa_for_everyone else []
     near = [p for p in policies if _targets_everyone(p) and wanted(p)]
-    if near:
+    if partial:
+        p = partial[0]
+        yield violation(
+            f"conditional access policy {p.get('displayName') or p.name}: conditions.clientAppTypes is "
+            f"{show(p.get('conditions', 'clientAppTypes'))}, so sign-ins from "
+            f"{' and '.join(_clients_left_out(p))} need no MFA; set clientAppTypes to ['all']",
+            p,
+        )
+    elif near:
         p = near[0]
         yield violation(
             f"conditional access policy {p.get('displayName') or p.name}: state is {show(p.get('state'))}; "
@@ -97,7 +121,7 @@ def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> It
     controls=[cis_m365("5.2.2.2")],
 )
 def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    yield from _ca_check(stack, ctx, _requires_mfa, "requires MFA",
+    yield from _ca_check(stack, ctx, _mfa_for_everyone, "requires MFA",
                          "add one with grant control 'mfa' and state 'enabled'")
 
 

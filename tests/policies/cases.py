@@ -257,6 +257,14 @@ SCENARIOS: list[Scenario] = [
     Scenario("entra-mfa-for-all-users", [
         _ca("admins-only", users=["00000000-0000-0000-0000-0000000000ad"]),
     ], label="fail_no_policy", ctx={"clouds": ("azure",)}),
+    # An MFA policy for legacy clients only leaves every browser and app sign-in without MFA:
+    # the finding names that policy.
+    Scenario("entra-mfa-for-all-users", [
+        _ca("fail_legacy_clients_only", clients=["exchangeActiveSync", "other"]),
+    ], ctx={"clouds": ("azure",)}),
+    Scenario("entra-mfa-for-all-users", [
+        _ca("pass_modern_clients", clients=["browser", "mobileAppsAndDesktopClients"]),
+    ], ctx={"clouds": ("azure",)}),
     Scenario("entra-block-legacy-authentication", [
         _ca("pass_block_legacy", controls=["block"], clients=["exchangeActiveSync", "other"]),
     ], ctx={"clouds": ("azure",)}),
@@ -485,7 +493,25 @@ SCENARIOS: list[Scenario] = [
                                                       "Action": "sts:AssumeRoleWithWebIdentity"})}),
         R("fail_no_external_id", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": [VENDOR]}, "Action": "sts:AssumeRole"})}),
         R("fail_any_account", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})}),
+        R("pass_partner_people_with_mfa", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:root"},
+                                                                         "Action": "sts:AssumeRole",
+                                                                         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}})}),
+        R("fail_mfa_if_exists", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:root"},
+                                                               "Action": "sts:AssumeRole",
+                                                               "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}})}),
     ], ctx={"aws_account_ids": (OWN,)}),
+    # Without --env the own account comes from the provider (program or stack config aws:allowedAccountIds).
+    Scenario("aws-iam-cross-account-external-id", [
+        R("pass_own_account_from_config", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"},
+                                                                         "Action": "sts:AssumeRole"})}),
+        R("fail_vendor", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:root"},
+                                                        "Action": "sts:AssumeRole"})}),
+    ], default_providers={"aws": {"region": "us-east-1", "allowedAccountIds": json.dumps([OWN])}}),
+    Scenario("aws-iam-cross-account-external-id", [
+        R("own-account-unknown", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"},
+                                                                "Action": "sts:AssumeRole"})}),
+        R("fail_anyone", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})}),
+    ]),
     Scenario("aws-iam-no-users", [
         R("fail_user", USER, {"name": "deploy-bot"}),
         R("fail_key", ACCESS_KEY, {"user": "deploy-bot"}),
@@ -559,16 +585,21 @@ SCENARIOS: list[Scenario] = [
         R("fail_not_in_vocabulary", BUCKET, {"bucket": "r", "tags": RESTRICTED}),
     ], ctx={"classifications": ("open", "protected", "secret"), "sensitive_classifications": ("secret",)}),
     Scenario("us-only-residency", [
-        R("pass_aws_provider", AWS_PROVIDER, {"region": "us-east-1", "allowedAccountIds": json.dumps([OWN])}),
-        R("fail_eu_provider", AWS_PROVIDER, {"region": "eu-west-1"}),
-        R("pass_azure_provider", AZ_PROVIDER, {"location": "eastus2", "subscriptionId": "s"}),
-        R("fail_azure_provider", AZ_PROVIDER, {"location": "westeurope"}),
+        R("aws-us-provider", AWS_PROVIDER, {"region": "us-east-1", "allowedAccountIds": json.dumps([OWN])}),
+        # A provider in Europe holds nothing; the resources that end up there are the findings.
+        R("aws-eu-provider", AWS_PROVIDER, {"region": "eu-west-1"}),
+        R("azure-us-provider", AZ_PROVIDER, {"location": "eastus2", "subscriptionId": "s"}),
+        R("azure-eu-provider", AZ_PROVIDER, {"location": "westeurope"}),
         R("pass_location_display_name", SA, {"location": "East US 2", "kind": "StorageV2"}),
         R("pass_global", "azure-native:network:PrivateZone", {"location": "Global", "privateZoneName": "privatelink.vaultcore.azure.net"}),
         R("fail_location", KV, {"location": "northeurope", "properties": {}}),
-        R("fail_region_override", BUCKET, {"bucket": "b", "region": "eu-central-1"}, provider="pass_aws_provider"),
-        R("pass_region_override", BUCKET, {"bucket": "c", "region": "us-west-2"}, provider="fail_eu_provider"),
-        R("inherits", BUCKET, {"bucket": "d"}, provider="pass_aws_provider"),
+        R("fail_region_override", BUCKET, {"bucket": "b", "region": "eu-central-1"}, provider="aws-us-provider"),
+        R("pass_region_override", BUCKET, {"bucket": "c", "region": "us-west-2"}, provider="aws-eu-provider"),
+        R("pass_inherits_us", BUCKET, {"bucket": "d"}, provider="aws-us-provider"),
+        R("fail_inherits_eu", BUCKET, {"bucket": "e"}, provider="aws-eu-provider"),
+        R("iam-role-is-global", ROLE, {"assumeRolePolicy": "{}"}, provider="aws-eu-provider"),
+        R("fail_inherits_westeurope", "azure-native:resources:ResourceGroup", {"resourceGroupName": "rg"}, provider="azure-eu-provider"),
+        R("pass_inherits_eastus2", "azure-native:resources:ResourceGroup", {"resourceGroupName": "rg2"}, provider="azure-us-provider"),
         R("unk_location", SA, {"location": U}),
     ]),
     Scenario("us-only-residency", [
