@@ -709,3 +709,8 @@ SCENARIOS: list[Scenario] = [
     Scenario("policy-enforcement-valid", [], ctx={"settings": Settings(enforcement={"required-tags": "advisory"})}),
     Scenario("policy-enforcement-valid", [], label="fail_downgrade", ctx={"settings": Settings(enforcement={"aws-s3-encrypted": "disabled", "no-such-policy": "advisory"})}),
 ]
+
+
+from tests.policies.cases_coverage import SCENARIOS as _COVERAGE  # noqa: E402
+
+SCENARIOS += _COVERAGE

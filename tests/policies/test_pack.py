@@ -83,7 +83,7 @@ def test_resource_and_stack_validation_over_grpc(analyzer):
     response = analyzer.Analyze(analyzer_pb2.AnalyzeRequest(
         type="azure-native:storage:StorageAccount", urn=urn, name="exports",
         properties=_struct({"minimumTlsVersion": "TLS1_0", "allowSharedKeyAccess": False, "location": "eastus2",
-                            "tags": {"owner": "o", "environment": "dev", "cost-center": "c", "data-classification": "internal"}}),
+                            "tags": {"owner": "it@example.org", "environment": "dev", "cost-center": "c", "data-classification": "internal"}}),
     ))
     names = sorted(d.policyName for d in response.diagnostics)
     assert names == ["azure-storage-min-tls-1-2"]

@@ -67,7 +67,7 @@ def test_at_least_forty_policies_with_complete_metadata():
 IMPERATIVE_VERBS = {
     "Allow", "Require", "Disallow", "Disable", "Keep", "Enable", "Authorise", "Deny", "Attach", "Send", "Turn",
     "Grant", "Limit", "Pin", "Serve", "Block", "Encrypt", "Record", "Rotate", "Authenticate", "Protect", "Enforce",
-    "Create", "Take", "Validate", "Tag", "Pass", "End", "Set",
+    "Create", "Take", "Validate", "Tag", "Pass", "End", "Set", "Run", "Audit", "Open", "Sign", "Name",
 }
 
 
