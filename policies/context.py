@@ -44,6 +44,8 @@ class Exemption:
     resource: str
     justification: str
     expires: date | None
+    approver: str | None = None
+    """Who accepted the risk (recorded for auditors; optional)."""
 
     def matches(self, urn: str, name: str) -> bool:
         """A URN pattern (starting with 'urn:') matches the URN; anything else the resource name."""
@@ -69,6 +71,7 @@ class Exemption:
             "resource": self.resource,
             "justification": self.justification,
             "expires": self.expires.isoformat() if self.expires else None,
+            "approver": self.approver,
         }
 
     @classmethod
@@ -78,6 +81,7 @@ class Exemption:
             resource=str(data.get("resource") or ""),
             justification=str(data.get("justification") or ""),
             expires=_parse_date(data.get("expires")),
+            approver=str(data["approver"]) if data.get("approver") else None,
         )
 
 
@@ -215,7 +219,7 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(
-                Exemption(e.policy, e.resource, e.justification, e.expires) for e in env.policy.exemptions
+                Exemption(e.policy, e.resource, e.justification, e.expires, e.approver) for e in env.policy.exemptions
             ),
         ),
         classifications=tuple(env.policy.classifications),

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from contextvars import ContextVar
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -159,7 +160,18 @@ class ResourceView:
         return self.type.startswith("pulumi:providers:")
 
     def get(self, *path: str | int, default: Any = None) -> Any:
-        """The value at `path` in the props; UNKNOWN when any step on the way is unknown."""
+        """The value at `path` in the props; UNKNOWN when any step on the way is unknown.
+
+        While a compliance report is made, every value read is recorded as the evidence the
+        decision rested on (`observing`).
+        """
+        value = self._lookup(path, default)
+        seen = _OBSERVED.get()
+        if seen is not None and value is not _MISSING and path:
+            seen.setdefault(self.urn, {}).setdefault(".".join(str(p) for p in path), value)
+        return value
+
+    def _lookup(self, path: tuple[str | int, ...], default: Any) -> Any:
         node: Any = self.props
         for step in path:
             if is_unknown(node):
@@ -225,6 +237,22 @@ class Result:
     type: str
     name: str
     message: str
+    observed: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """Property path -> value the check read on this resource (only when observing)."""
+
+
+_OBSERVED: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("observed", default=None)
+
+
+class observing:  # noqa: N801 - used as `with observing():`
+    """Record the property values policies read, so each Result carries its evidence."""
+
+    def __enter__(self) -> observing:
+        self._token = _OBSERVED.set({})
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _OBSERVED.reset(self._token)
 
 
 class StackView:
@@ -354,15 +382,24 @@ class Policy:
     def evaluate_resource(self, view: ResourceView, ctx: Context) -> list[Result]:
         """Decisions about one resource; an empty check means compliant."""
         assert self.check_resource is not None
-        produced = self.check_resource(view, ctx)
-        verdicts = [produced] if isinstance(produced, Verdict) else list(produced or ())
+        seen, token = _fresh_observation()
+        try:
+            produced = self.check_resource(view, ctx)
+            verdicts = [produced] if isinstance(produced, Verdict) else list(produced or ())
+        finally:
+            _end_observation(token)
         if not verdicts:
             verdicts = [compliant()]
-        return [self._result(v, v.subject or view, None) for v in verdicts]
+        return [self._result(v, v.subject or view, None, seen) for v in verdicts]
 
     def evaluate_stack(self, stack: StackView, ctx: Context) -> list[Result]:
         assert self.check_stack is not None
-        return [self._result(v, v.subject, stack) for v in self.check_stack(stack, ctx)]
+        seen, token = _fresh_observation()
+        try:
+            verdicts = list(self.check_stack(stack, ctx))
+        finally:
+            _end_observation(token)
+        return [self._result(v, v.subject, stack, seen) for v in verdicts]
 
     def evaluate(self, stack: StackView, ctx: Context) -> list[Result]:
         """Every decision of this policy over a whole stack."""
@@ -374,11 +411,13 @@ class Policy:
             out.extend(self.evaluate_resource(view, ctx))
         return out
 
-    def _result(self, verdict: Verdict, subject: ResourceView | None, stack: StackView | None) -> Result:
+    def _result(self, verdict: Verdict, subject: ResourceView | None, stack: StackView | None,
+                seen: dict[str, dict[str, Any]] | None = None) -> Result:
         if subject is None:
             assert stack is not None
             return Result(self.name, verdict.status, stack.urn, STACK_TYPE, stack.name, verdict.message)
-        return Result(self.name, verdict.status, subject.urn, subject.type, subject.name, verdict.message)
+        observed = dict((seen or {}).get(subject.urn, {}))
+        return Result(self.name, verdict.status, subject.urn, subject.type, subject.name, verdict.message, observed)
 
     def describe(self) -> dict[str, Any]:
         """Plain metadata, as `infra policy list --format json` prints it."""
@@ -397,6 +436,19 @@ class Policy:
             "lock": self.lock,
             "resource_types": sorted(self.resource_types) if self.resource_types is not None else ["*"],
         }
+
+
+def _fresh_observation() -> tuple[dict[str, dict[str, Any]] | None, Any]:
+    """A new record for one check while observing; (None, None) otherwise (no cost)."""
+    if _OBSERVED.get() is None:
+        return None, None
+    seen: dict[str, dict[str, Any]] = {}
+    return seen, _OBSERVED.set(seen)
+
+
+def _end_observation(token: Any) -> None:
+    if token is not None:
+        _OBSERVED.reset(token)
 
 
 def _group_of(module: str) -> str:

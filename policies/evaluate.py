@@ -59,6 +59,7 @@ class Finding:
     exempted: bool
     justification: str | None = None
     exemption_expires: str | None = None
+    exemption_approver: str | None = None
 
     @property
     def blocking(self) -> bool:
@@ -103,8 +104,17 @@ class Evaluation:
         return "exempt" if exempt else "fail"
 
 
-def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None = None) -> Evaluation:
-    """Evaluate `policies` (default: the whole set) over `stack` with the environment's settings."""
+def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None = None, *,
+             observe: bool = False) -> Evaluation:
+    """Evaluate `policies` (default: the whole set) over `stack` with the environment's settings.
+
+    `observe` records, on each result, the property values its check read (evidence for reports).
+    """
+    if observe:
+        from policies.core import observing
+
+        with observing():
+            return evaluate(stack, ctx, policies)
     if policies is None:
         from policies.catalog import all_policies
 
@@ -129,6 +139,7 @@ def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None =
                     exempted=ex is not None,
                     justification=ex.justification if ex else None,
                     exemption_expires=ex.expires.isoformat() if ex and ex.expires else None,
+                    exemption_approver=ex.approver if ex else None,
                 )
             )
     return Evaluation(

@@ -382,6 +382,7 @@ class Exemption(StrictModel):
     resource: str = Field(min_length=1, description="URN, or a name pattern with * wildcards")
     justification: str = Field(min_length=10, description="why the exception is acceptable")
     expires: date = Field(description="at most 180 days out")
+    approver: str | None = Field(None, min_length=3, description="who accepted the risk, shown in compliance reports")
 
 
 class PolicySettings(StrictModel):
