@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from contextvars import ContextVar
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
