@@ -193,3 +193,12 @@ def render_policy_list_markdown(policies: Any) -> str:
                      f"{_md(p.remediation)} | {_controls(p)} |")
     lines += ["", _lock_legend()]
     return "\n".join(lines) + "\n"
+
+
+def render_policy_readme_table(policies: Any) -> str:
+    """The README's policy table (tests/policies/test_readme_table.py keeps the README equal to it)."""
+    lines = ["| policy | kind | severity | default | controls | checks |", "|---|---|---|---|---|---|"]
+    for p in policies:
+        lines.append(f"| `{p.name}` | {p.kind} | {p.severity.value} | {_enforcement(p)} | {_controls(p)} | "
+                     f"{_md(p.description)} |")
+    return "\n".join(lines) + "\n"
