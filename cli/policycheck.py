@@ -479,6 +479,24 @@ def _coverage(policies: Any, clouds: set[str]) -> tuple[BenchmarkCoverage, ...]:
     return tuple(out)
 
 
+_BENCHMARK_PACKAGES = {"cis-aws": ("aws:",), "cis-azure": ("azure-native:", "azuread:"),
+                       "cis-m365": ("azure-native:", "azuread:")}
+
+
+def _for_benchmark(status: PolicyStatus, ref: Any) -> PolicyStatus:
+    """Only the rows a cloud's control speaks about: an AWS bucket is no evidence for a CIS Azure control."""
+    from dataclasses import replace
+
+    cloud = ref.benchmark.key
+    if cloud == "checkov":
+        cloud = "cis-aws" if "_AWS_" in ref.id else "cis-azure" if "_AZURE_" in ref.id else cloud
+    packages = _BENCHMARK_PACKAGES.get(cloud)
+    if packages is None:
+        return status
+    rows = tuple(r for r in status.resources if r.type.startswith(packages) or r.type.startswith("pulumi:pulumi:"))
+    return status if len(rows) == len(status.resources) else replace(status, resources=rows)
+
+
 def environment_compliance(report: PolicyReport, ctx_exemptions: tuple[Any, ...] = ()) -> EnvironmentCompliance:
     """Group one policy report by benchmark control for auditors."""
     from policies.controls import BENCHMARKS
@@ -494,7 +512,7 @@ def environment_compliance(report: PolicyReport, ctx_exemptions: tuple[Any, ...]
         for ref in p.controls:
             numbers = [int(x) if x.isdigit() else 0 for x in ref.id.replace("_", ".").split(".")]
             key = (BENCHMARKS.index(ref.benchmark), tuple(numbers), ref.label)
-            by_control.setdefault(key, []).append(statuses[p.name])
+            by_control.setdefault(key, []).append(_for_benchmark(statuses[p.name], ref))
             meta.setdefault(key, []).append(ref)
     controls = []
     for key in sorted(by_control, key=lambda k: (k[0], k[1], k[2])):

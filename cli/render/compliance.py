@@ -82,7 +82,7 @@ def render_markdown(report: Any) -> str:
             f"{level} Coverage", "",
         ]
         for c in e.coverage:
-            lines += [f"**{_coverage_line(c)}.** Control ids and titles: {c.source}.", ""]
+            lines += [f"**{_coverage_line(c)}.** Source: {c.source}.", ""]
             if c.partial:
                 lines += ["Partly evaluated:", ""] + [f"- {i} {_md(t)}: {_md(why)}" for i, t, why in c.partial] + [""]
             lines += ["<details><summary>Not evaluated by this policy set</summary>", ""]
@@ -183,7 +183,7 @@ def render_html(report: Any) -> str:
             f"<{h}>Coverage</{h}>",
         ]
         for c in e.coverage:
-            out.append(f"<p><b>{escape(_coverage_line(c))}.</b> <small>Control ids and titles: {escape(c.source)}.</small></p>")
+            out.append(f"<p><b>{escape(_coverage_line(c))}.</b> <small>Source: {escape(c.source)}.</small></p>")
             if c.partial:
                 out.append("<p class=\"partial\">Partly evaluated: " + "; ".join(
                     f"{escape(i)} ({escape(why)})" for i, _, why in c.partial) + "</p>")

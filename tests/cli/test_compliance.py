@@ -148,6 +148,11 @@ def test_a_state_export_is_reported_as_what_is_deployed(project, tmp_path):
     # The public access block with the false flag is the finding, not the bucket.
     assert rows[("aws-s3-public-access-blocked", "donors-pab")]["status"] == "fail"
     assert rows[("aws-lambda-no-secrets-in-environment", "sync")]["status"] == "fail"
+    # An AWS bucket is no evidence for a CIS Azure control the same policy also maps to.
+    azure = next(c for c in env["controls"] if c["benchmark"].startswith("CIS Microsoft Azure") and c["id"] == "8.3.9")
+    assert [r for p in azure["policies"] for r in p["resources"]] == []
+    aws = next(c for c in env["controls"] if c["benchmark"].startswith("CIS Amazon") and c["id"] == "4.6")
+    assert {r["name"] for p in aws["policies"] for r in p["resources"]} == {"donors"}
     # The Lambda's password is evidence of nothing: never in any output.
     for text in (md, html, json.dumps(data)):
         assert PLACEHOLDER_PASSWORD not in text
