@@ -319,15 +319,19 @@ def tls_only(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     for bucket in stack.of_type(*BUCKETS):
         policies = _attached(stack, bucket, BUCKET_POLICY)
         documents = [json_value(p.get("policy")) for p in policies]
+        inline = bucket.get("policy")  # the v6 form: the policy inline on the bucket
+        if inline is not None:
+            documents.append(json_value(inline))
         if any(any(_denies_insecure_transport(s) for s in statements(d)) for d in documents):
             yield compliant(subject=bucket)
         elif any(is_unknown(d) for d in documents):
             yield unknown_until_apply("the bucket policy document", bucket)
-        elif not policies:
+        elif not policies and inline is None:
             yield violation(f"bucket {bucket.name}: no BucketPolicy depends on it, so plain HTTP is allowed; "
                             "add one that denies aws:SecureTransport 'false'", bucket)
         else:
-            yield violation(f"bucket {bucket.name}: bucket policy {policies[0].name} has no Deny of s3:* for "
+            which = f"bucket policy {policies[0].name}" if policies else "its inline policy"
+            yield violation(f"bucket {bucket.name}: {which} has no Deny of s3:* for "
                             "aws:SecureTransport 'false'; add that statement", bucket)
 
 
@@ -337,14 +341,14 @@ def tls_only(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     severity=Severity.critical,
     remediation="Name the partner or vendor account in the statement's Principal (partners[].aws_account_id), "
     "or add a condition such as aws:PrincipalAccount; never allow '*' alone.",
-    types=[*BUCKET_POLICY, *ACCESS_POINT_POLICIES],
+    types=[*BUCKET_POLICY, *ACCESS_POINT_POLICIES, *BUCKETS],
     data_protection=True,
     controls=[cis_aws("2.21", partial="S3 bucket and access point policies only; other resource policies are checked by aws-resource-policy-no-public-principal"), checkov("CKV_AWS_70")],
 )
 def no_public_principal(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
     raw = r.get("policy")
-    if raw is None and r.type in ACCESS_POINT_POLICIES:
-        yield compliant("no access point policy")
+    if raw is None and (r.type in ACCESS_POINT_POLICIES or r.type in BUCKETS):
+        yield compliant("no access point policy" if r.type in ACCESS_POINT_POLICIES else "no inline policy (v6 form)")
         return
     document = json_value(raw)
     if is_unknown(document):

@@ -400,6 +400,7 @@ SCENARIOS: list[Scenario] = [
         R("fail_unlogged", BUCKET, {"bucket": "other"}),
     ]),
     Scenario("aws-s3-tls-only", [
+        R("pass_v6_inline_policy", BUCKET, {"bucket": "b0", "policy": doc(TLS_DENY)}),
         R("pass_tls", BUCKET, {"bucket": "b1"}),
         R("b1-policy", BPOL, {"bucket": "b1", "policy": doc(TLS_DENY)}, deps={"bucket": ["pass_tls"], "policy": ["pass_tls"]}),
         R("fail_no_deny", BUCKET, {"bucket": "b2"}),
@@ -420,6 +421,9 @@ SCENARIOS: list[Scenario] = [
         R("fail_aws_star", BPOL, {"bucket": "b4", "policy": doc({"Effect": "Allow", "Principal": {"AWS": ["*"]},
                                                                  "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b4/*"})}),
         R("unk_policy", BPOL, {"bucket": "b5", "policy": U}),
+        R("fail_v6_inline_public", BUCKET, {"bucket": "b6", "policy": doc({"Effect": "Allow", "Principal": "*",
+                                                                           "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b6/*"})}),
+        R("pass_v6_no_inline", BUCKET, {"bucket": "b7"}),
     ]),
     # --- KMS, RDS, analytics ---------------------------------------------------------------
     Scenario("aws-kms-key-rotation", [
