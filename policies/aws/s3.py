@@ -234,8 +234,9 @@ def access_logging(stack: StackView, ctx: Context) -> Iterator[Verdict]:
 
 
 def _is_inline_destination(stack: StackView, bucket: ResourceView) -> bool:
-    return any(bucket.urn in b.targets("logging") or bucket.urn in b.targets("loggings")
-               for b in stack.of_type(*BUCKETS) if b.urn != bucket.urn)
+    """Another bucket logs into this one through the v6 inline `logging` / `loggings` input."""
+    return any(b.urn != bucket.urn for prop in ("logging", "loggings")
+               for b in stack.dependents(bucket.urn, types=BUCKETS, prop=prop))
 
 
 TRAIL = "aws:cloudtrail/trail:Trail"

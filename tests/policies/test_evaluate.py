@@ -165,9 +165,10 @@ def test_the_whole_set_is_fast_and_linear_on_large_stacks():
         return StackView(views, stack="prod", project="p")
 
     evaluate(stack(10), _ctx())  # warm the SDK lookups
-    started = time.perf_counter()
+    # CPU time, not wall time: other processes on a shared runner must not fail this test.
+    started = time.process_time()
     ev = evaluate(stack(600), _ctx())  # 2,400 resources: several times a prod capture
-    assert time.perf_counter() - started < 3.0
+    assert time.process_time() - started < 3.0
     assert len([f for f in ev.findings if f.policy == "aws-s3-versioning"]) == 600
 
 
