@@ -490,10 +490,9 @@ def _for_benchmark(status: PolicyStatus, ref: Any) -> PolicyStatus:
     cloud = ref.benchmark.key
     if cloud == "checkov":
         cloud = "cis-aws" if "_AWS_" in ref.id else "cis-azure" if "_AZURE_" in ref.id else cloud
-    packages = _BENCHMARK_PACKAGES.get(cloud)
-    if packages is None:
-        return status
-    rows = tuple(r for r in status.resources if r.type.startswith(packages) or r.type.startswith("pulumi:pulumi:"))
+    packages = _BENCHMARK_PACKAGES.get(cloud, ("",))
+    rows = tuple(r for r in status.resources if r.type.startswith("pulumi:pulumi:") or (
+        r.type.startswith(packages) and (not ref.scope or r.type in ref.scope)))
     return status if len(rows) == len(status.resources) else replace(status, resources=rows)
 
 

@@ -11,7 +11,8 @@ constructors, each checking the id against the edition's control list
     cis_aws("4.4", partial="only the CloudTrail bucket's own logging is checked")
 
 `partial` says why a pass of the policy does not by itself establish the control; a partial
-reference is reported as "partly evaluated", never as met.
+reference is reported as "partly evaluated", never as met. `scope=(type tokens)` limits which
+of the policy's decisions are evidence for the control (Key Vault rows for a Key Vault control).
 """
 
 from __future__ import annotations
@@ -162,6 +163,8 @@ class ControlRef:
     id: str
     partial: str | None = None
     """Why a pass does not by itself establish the control; None when it does."""
+    scope: tuple[str, ...] = ()
+    """Resource types whose decisions are evidence for this control (empty: all the policy checks)."""
 
     def __post_init__(self) -> None:
         if self.id not in titles(self.benchmark):
@@ -193,24 +196,25 @@ class ControlRef:
         return {
             "framework": self.benchmark.name, "edition": self.benchmark.edition, "id": self.id,
             "title": self.title, "partial": self.is_partial, "partial_reason": self.partial,
+            "scope": list(self.scope),
         }
 
 
-def cis_aws(control: str, *, partial: str | None = None) -> ControlRef:
+def cis_aws(control: str, *, partial: str | None = None, scope: tuple[str, ...] = ()) -> ControlRef:
     """A control of CIS Amazon Web Services Foundations v7.0.0."""
-    return ControlRef(CIS_AWS, control, partial)
+    return ControlRef(CIS_AWS, control, partial, tuple(scope))
 
 
-def cis_azure(control: str, *, partial: str | None = None) -> ControlRef:
+def cis_azure(control: str, *, partial: str | None = None, scope: tuple[str, ...] = ()) -> ControlRef:
     """A control of CIS Microsoft Azure Foundations v6.0.0."""
-    return ControlRef(CIS_AZURE, control, partial)
+    return ControlRef(CIS_AZURE, control, partial, tuple(scope))
 
 
-def cis_m365(control: str, *, partial: str | None = None) -> ControlRef:
+def cis_m365(control: str, *, partial: str | None = None, scope: tuple[str, ...] = ()) -> ControlRef:
     """A control of CIS Microsoft 365 Foundations v7.0.0 (Entra ID conditional access and such)."""
-    return ControlRef(CIS_M365, control, partial)
+    return ControlRef(CIS_M365, control, partial, tuple(scope))
 
 
-def checkov(check: str, *, partial: str | None = None) -> ControlRef:
+def checkov(check: str, *, partial: str | None = None, scope: tuple[str, ...] = ()) -> ControlRef:
     """An equivalent Checkov check (second framework), by its stable id."""
-    return ControlRef(CHECKOV, check, partial)
+    return ControlRef(CHECKOV, check, partial, tuple(scope))

@@ -89,7 +89,8 @@ def _sends_somewhere(ds: ResourceView) -> bool | None:
     severity=Severity.medium,
     remediation="Add a DiagnosticSetting (the component's `diagnostic_settings`, workspace from the core "
     "component) whose resource_uri is the resource's id, with at least one log or metric enabled.",
-    controls=[cis_azure("6.1.1.4", partial="any diagnostic setting with a log or metric enabled passes; Key Vault AuditEvent logging is not required as such"),
+    controls=[cis_azure("6.1.1.4", partial="any diagnostic setting with a log or metric enabled passes; Key Vault AuditEvent logging is not required as such",
+                  scope=("azure-native:keyvault:Vault",)),
         cis_azure("6.1.4", partial="covers Key Vaults, storage accounts, AI accounts and web apps only, and a metrics-only setting passes")],
 )
 def diagnostic_settings(stack: StackView, ctx: Context) -> Iterator[Verdict]:

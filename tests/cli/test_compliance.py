@@ -193,3 +193,16 @@ def test_bad_arguments_exit_2(project, args, message):
 def test_unknown_environment_exits_2(project):
     result = _run("--cwd", str(project), "compliance", "--env", "nope")
     assert result.exit_code == 2
+
+
+def test_a_control_scoped_to_key_vaults_shows_only_key_vault_rows():
+    from cli.policycheck import PolicyStatus, ResourceStatus, _for_benchmark
+    from policies.catalog import policies_by_name
+
+    policy = policies_by_name()["azure-diagnostic-settings"]
+    rows = (ResourceStatus("u1", "azure-native:keyvault:Vault", "kv", "pass", ""),
+            ResourceStatus("u2", "azure-native:storage:StorageAccount", "sa", "pass", ""))
+    status = PolicyStatus(policy, "mandatory", rows, 0)
+    key_vault, monitor = (next(c for c in policy.controls if c.id == i) for i in ("6.1.1.4", "6.1.4"))
+    assert [r.name for r in _for_benchmark(status, key_vault).resources] == ["kv"]
+    assert [r.name for r in _for_benchmark(status, monitor).resources] == ["kv", "sa"]

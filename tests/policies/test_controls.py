@@ -129,5 +129,5 @@ def test_policy_model_keeps_references_typed():
     assert described["control_refs"][0] == {
         "framework": "CIS Amazon Web Services Foundations", "edition": "v7.0.0", "id": "4.6",
         "title": "Ensure rotation for customer-created symmetric CMKs is enabled", "partial": False,
-        "partial_reason": None,
+        "partial_reason": None, "scope": [],
     }
