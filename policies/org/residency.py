@@ -74,6 +74,9 @@ def us_only(r: ResourceView, ctx: Context) -> Verdict:
     if r.provider is None:
         return not_applicable(f"no {key} of its own and its provider is not known here")
     value = r.provider.props.get(key)
+    if value is None and r.package == "azure-native":
+        # Azure child resources (containers, rules, secrets) have no location; they live with their parent.
+        return not_applicable(f"no location of its own and provider {r.provider.name} sets none")
     if r.provider.is_default:
         if value is None:
             return not_applicable(f"the default {r.package} provider's {key} is not known here")

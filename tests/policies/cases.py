@@ -604,6 +604,9 @@ SCENARIOS: list[Scenario] = [
         R("iam-role-is-global", ROLE, {"assumeRolePolicy": "{}"}, provider="aws-eu-provider"),
         R("fail_inherits_westeurope", "azure-native:resources:ResourceGroup", {"resourceGroupName": "rg"}, provider="azure-eu-provider"),
         R("pass_inherits_eastus2", "azure-native:resources:ResourceGroup", {"resourceGroupName": "rg2"}, provider="azure-us-provider"),
+        R("azure-no-location-provider", AZ_PROVIDER, {"subscriptionId": "s"}),
+        R("child-without-location", "azure-native:storage:BlobContainer", {"accountName": "sa", "containerName": "c"},
+          provider="azure-no-location-provider"),
         R("unk_location", SA, {"location": U}),
     ]),
     Scenario("us-only-residency", [
