@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -231,20 +231,28 @@ def blocking_error(report: PolicyReport) -> PolicyFailure:
 
 
 # --- compliance report -------------------------------------------------------------------
+#
+# Evidence for an auditor: what was evaluated (a plan or a deployed state), with which tool and
+# policy set (version and content hash) at which commit, per benchmark control and resource the
+# verdict and the values it rested on, which exemptions applied, and what the set does not cover.
 
 _RANK = {"fail": 0, "exempt": 1, "pass": 2, "not-applicable": 3}
-ORGANISATION_CONTROL = "Organisation rules (no CIS equivalent)"
+ORGANISATION_CONTROL = "Organisation rules (no benchmark equivalent)"
+COVERAGE_NOTE = ("A policy set covers part of a benchmark: 'all passed' means the evaluated controls passed "
+                 "for the resources in scope, never that the benchmark is met.")
 
 
 @dataclass(frozen=True)
 class ResourceStatus:
-    """One resource's standing against one policy."""
+    """One resource's standing against one policy, with the values that decided it."""
 
     urn: str
     type: str
     name: str
     status: str  # pass | fail | exempt | not-applicable
     detail: str
+    observed: tuple[tuple[str, str], ...] = ()
+    exemption: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -267,32 +275,154 @@ class PolicyStatus:
 
 @dataclass(frozen=True)
 class ControlStatus:
+    """One benchmark control (or the organisation's own rules) and the policies that evaluate it."""
+
     control: str
     policies: tuple[PolicyStatus, ...]
+    benchmark: str = ""
+    id: str = ""
+    title: str = ""
+    partial: tuple[str, ...] = ()
+    """Why the policies only partly establish the control (empty: fully)."""
+
+    @property
+    def status(self) -> str:
+        statuses = [p.status for p in self.policies if p.status != "disabled"]
+        if not statuses:
+            return "disabled"
+        return min(statuses, key=lambda s: _RANK[s])
+
+
+@dataclass(frozen=True)
+class BenchmarkCoverage:
+    """Which controls of one benchmark edition the set evaluates fully, partly, or not at all."""
+
+    title: str
+    source: str
+    total: int
+    full: tuple[tuple[str, str], ...]
+    partial: tuple[tuple[str, str, str], ...]
+    not_evaluated: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class EnvironmentCompliance:
+    """The compliance of one environment (or one state export)."""
+
+    environment: str
+    project: str
+    evaluated: str  # "plan" | "state"
+    source: str
+    controls: tuple[ControlStatus, ...]
+    coverage: tuple[BenchmarkCoverage, ...]
+    exemptions: tuple[Mapping[str, Any], ...]
+    summary: Mapping[str, Any]
+
+    @property
+    def evaluated_label(self) -> str:
+        return ("plan: what would be deployed" if self.evaluated == "plan"
+                else "state export: what is deployed")
 
 
 @dataclass(frozen=True)
 class ComplianceReport:
-    """Controls -> policies -> per-resource status, dated and tied to a git revision."""
+    """Controls -> policies -> per-resource status for one or more environments, with provenance."""
 
-    environment: str
-    project: str
-    date: str
+    generated_at: str
+    tool: str
+    policy_set_version: str
+    policy_set_hash: str
     revision: str
-    controls: tuple[ControlStatus, ...]
-    summary: Mapping[str, int]
+    benchmarks: tuple[str, ...]
+    environments: tuple[EnvironmentCompliance, ...]
+
+    # The single-environment view most callers want.
+    @property
+    def environment(self) -> str:
+        return ", ".join(e.environment for e in self.environments)
+
+    @property
+    def project(self) -> str:
+        return self.environments[0].project if self.environments else ""
+
+    @property
+    def date(self) -> str:
+        return self.generated_at[:10]
+
+    @property
+    def controls(self) -> tuple[ControlStatus, ...]:
+        return self.environments[0].controls if self.environments else ()
+
+    @property
+    def summary(self) -> Mapping[str, Any]:
+        return self.environments[0].summary if self.environments else {}
 
 
 def git_revision(directory: Path) -> str:
-    """`git rev-parse --short HEAD` in `directory`, or 'unknown' outside git."""
+    """The short commit of `directory`, with ' (uncommitted changes)' when the tree is dirty; 'unknown' outside git."""
     import subprocess
 
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=directory, capture_output=True,
-                             text=True, timeout=10, check=False)
-    except (OSError, subprocess.SubprocessError):
+    def git(*args: str) -> subprocess.CompletedProcess[str] | None:
+        try:
+            return subprocess.run(["git", *args], cwd=directory, capture_output=True, text=True, timeout=10,
+                                  check=False)
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    head = git("rev-parse", "--short", "HEAD")
+    if head is None or head.returncode != 0 or not head.stdout.strip():
         return "unknown"
-    return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else "unknown"
+    status = git("status", "--porcelain", "--untracked-files=no")
+    dirty = status is not None and status.returncode == 0 and bool(status.stdout.strip())
+    return head.stdout.strip() + (" (uncommitted changes)" if dirty else "")
+
+
+def policy_set_identity() -> tuple[str, str]:
+    """(version from PulumiPolicy.yaml, sha256 over the policy set's source files), so a report names its rules."""
+    import hashlib
+
+    from policies.config import PACK_DIR
+
+    version = "unknown"
+    manifest = PACK_DIR / "PulumiPolicy.yaml"
+    if manifest.is_file():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            if line.startswith("version:"):
+                version = line.split(":", 1)[1].strip()
+    digest = hashlib.sha256()
+    for path in sorted(PACK_DIR.rglob("*")):
+        if path.suffix in (".py", ".yaml") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(PACK_DIR).as_posix().encode())
+            digest.update(b"\0" + path.read_bytes() + b"\0")
+    return version, "sha256:" + digest.hexdigest()
+
+
+_SECRETISH = ("password", "secret", "token", "key", "connectionstring", "value")
+
+
+def _evidence(path: str, value: Any) -> str:
+    """One observed value as text: short, and never a secret."""
+    from policies.core import PLAINTEXT_SECRET, SECRET, UNKNOWN_SENTINELS
+    from policies.helpers import show
+    from policies.secret_names import secret_setting
+
+    last = path.rsplit(".", 1)[-1].lower()
+    if isinstance(value, str) and value in UNKNOWN_SENTINELS:
+        return "(unknown until apply)"
+    if value in (SECRET, PLAINTEXT_SECRET):
+        return "[secret]"
+    if isinstance(value, Mapping):
+        shown = []
+        for k, v in list(value.items())[:8]:
+            hidden = secret_setting(str(k), v) or any(w in str(k).lower() for w in _SECRETISH)
+            shown.append(f"{k}: {'[redacted]' if hidden else show(v) if not isinstance(v, (Mapping, list)) else '…'}")
+        more = f", … {len(value) - 8} more" if len(value) > 8 else ""
+        return "{" + ", ".join(shown) + more + "}"
+    if isinstance(value, list):
+        return f"[{len(value)} item{'s' if len(value) != 1 else ''}]"
+    if isinstance(value, str) and any(w in last for w in ("password", "secret", "token")):
+        return "[redacted]"
+    return show(value)
 
 
 def _policy_status(report: PolicyReport, policy: Any, level: str) -> PolicyStatus:
@@ -300,6 +430,7 @@ def _policy_status(report: PolicyReport, policy: Any, level: str) -> PolicyStatu
     for result in report.results:
         if result.policy == policy.name:
             grouped.setdefault(result.urn, []).append(result)
+    exempted = {(f.urn, f.message): f for f in report.findings if f.policy == policy.name and f.exempted}
     rows: list[ResourceStatus] = []
     hidden = 0
     for urn, results in grouped.items():
@@ -309,42 +440,178 @@ def _policy_status(report: PolicyReport, policy: Any, level: str) -> PolicyStatu
             hidden += 1
             continue
         details = [r.message for s, r in statuses if s == status and r.message]
-        rows.append(ResourceStatus(urn, worst.type, worst.name, status, "; ".join(dict.fromkeys(details))))
+        observed: dict[str, str] = {}
+        for _, r in statuses:
+            for path, value in getattr(r, "observed", {}).items():
+                observed.setdefault(path, _evidence(path, value))
+        finding = next((exempted[(urn, r.message)] for s, r in statuses if (urn, r.message) in exempted), None)
+        exemption = None if finding is None else {
+            "justification": finding.justification, "approver": finding.exemption_approver,
+            "expires": finding.exemption_expires,
+        }
+        rows.append(ResourceStatus(urn, worst.type, worst.name, status, "; ".join(dict.fromkeys(details)),
+                                   tuple(sorted(observed.items())), exemption))
     rows.sort(key=lambda r: (_RANK[r.status], r.name, r.urn))
     return PolicyStatus(policy, level, tuple(rows), hidden)
 
 
-def compliance_from_report(report: PolicyReport, revision: str) -> ComplianceReport:
-    """Group a policy report by control for auditors."""
+def _clouds_of(report: PolicyReport) -> set[str]:
+    types = {r.type for r in report.results}
+    found = {"aws"} if any(t.startswith("aws:") for t in types) else set()
+    if any(t.startswith(("azure-native:", "azuread:")) for t in types):
+        found.add("azure")
+    return found
+
+
+def _coverage(policies: Any, clouds: set[str]) -> tuple[BenchmarkCoverage, ...]:
+    from policies.controls import CIS_AWS, CIS_AZURE, CIS_M365, titles
+
+    wanted = [b for b, cloud in ((CIS_AWS, "aws"), (CIS_AZURE, "azure"), (CIS_M365, "azure")) if cloud in clouds]
+    out = []
+    for bench in wanted:
+        refs = [c for p in policies for c in p.controls if c.benchmark == bench]
+        full = {c.id for c in refs if not c.is_partial}
+        partial: dict[str, str] = {}
+        for c in refs:
+            if c.id not in full and c.partial:
+                partial.setdefault(c.id, c.partial)
+        all_titles = titles(bench)
+        out.append(BenchmarkCoverage(
+            title=bench.title, source=bench.source, total=len(all_titles),
+            full=tuple((i, all_titles[i]) for i in all_titles if i in full),
+            partial=tuple((i, all_titles[i], partial[i]) for i in all_titles if i in partial),
+            not_evaluated=tuple((i, t) for i, t in all_titles.items() if i not in full and i not in partial),
+        ))
+    return tuple(out)
+
+
+_BENCHMARK_PACKAGES = {"cis-aws": ("aws:",), "cis-azure": ("azure-native:", "azuread:"),
+                       "cis-m365": ("azure-native:", "azuread:")}
+
+
+def _for_benchmark(status: PolicyStatus, ref: Any) -> PolicyStatus:
+    """Only the rows a cloud's control speaks about: an AWS bucket is no evidence for a CIS Azure control."""
+    from dataclasses import replace
+
+    cloud = ref.benchmark.key
+    if cloud == "checkov":
+        cloud = "cis-aws" if "_AWS_" in ref.id else "cis-azure" if "_AZURE_" in ref.id else cloud
+    packages = _BENCHMARK_PACKAGES.get(cloud, ("",))
+    rows = tuple(r for r in status.resources if r.type.startswith("pulumi:pulumi:") or (
+        r.type.startswith(packages) and (not ref.scope or r.type in ref.scope)))
+    return status if len(rows) == len(status.resources) else replace(status, resources=rows)
+
+
+def environment_compliance(report: PolicyReport, ctx_exemptions: tuple[Any, ...] = ()) -> EnvironmentCompliance:
+    """Group one policy report by benchmark control for auditors."""
+    from policies.controls import BENCHMARKS
+
     evaluation = report.evaluation
     statuses = {p.name: _policy_status(report, p, evaluation.enforcement[p.name].value) for p in evaluation.policies}
-    by_control: dict[str, list[PolicyStatus]] = {}
+    by_control: dict[tuple[int, tuple[int, ...], str], list[Any]] = {}
+    meta: dict[tuple[int, tuple[int, ...], str], Any] = {}
     for p in evaluation.policies:
-        for control in p.controls or (ORGANISATION_CONTROL,):
-            by_control.setdefault(control, []).append(statuses[p.name])
-
-    def order(control: str) -> tuple[int, list[Any]]:
-        if control == ORGANISATION_CONTROL:
-            return (2, [])
-        parts = control.split()
-        numbers = [int(x) if x.isdigit() else x for x in parts[-1].split(".")]
-        return (0 if parts[1] == "Azure" else 1, [parts[2], *numbers])
-
-    controls = tuple(ControlStatus(c, tuple(by_control[c])) for c in sorted(by_control, key=order))
+        if not p.controls:
+            key = (len(BENCHMARKS), (), ORGANISATION_CONTROL)
+            by_control.setdefault(key, []).append(statuses[p.name])
+        for ref in p.controls:
+            numbers = [int(x) if x.isdigit() else 0 for x in ref.id.replace("_", ".").split(".")]
+            key = (BENCHMARKS.index(ref.benchmark), tuple(numbers), ref.label)
+            by_control.setdefault(key, []).append(_for_benchmark(statuses[p.name], ref))
+            meta.setdefault(key, []).append(ref)
+    controls = []
+    for key in sorted(by_control, key=lambda k: (k[0], k[1], k[2])):
+        refs = meta.get(key, [])
+        if not refs:
+            controls.append(ControlStatus(key[2], tuple(by_control[key])))
+            continue
+        ref = refs[0]
+        partial = () if any(not r.is_partial for r in refs) else tuple(dict.fromkeys(r.partial for r in refs))
+        controls.append(ControlStatus(f"{ref.label}: {ref.title}", tuple(by_control[key]), ref.benchmark.title,
+                                      ref.id, ref.title, partial))
     counts = Counter(r.status for s in statuses.values() for r in s.resources)
-    summary = {
+    summary: dict[str, Any] = {
+        "resources": evaluation.resource_count,
         "policies": len(statuses),
         "policies_failing": sum(1 for s in statuses.values() if s.status == "fail"),
         "policies_disabled": sum(1 for s in statuses.values() if s.status == "disabled"),
         **{k: counts.get(k, 0) for k in ("pass", "fail", "exempt", "not-applicable")},
+        "blocking": report.blocking,
     }
     summary["not-applicable"] += sum(s.hidden_not_applicable for s in statuses.values())
-    return ComplianceReport(
-        environment=report.environment, project=report.project, date=report.today.isoformat(),
-        revision=revision, controls=controls, summary=summary,
+    exemptions = []
+    for ex in ctx_exemptions:
+        covered = [f.name for f in report.findings if f.exempted and f.policy == ex.policy and ex.matches(f.urn, f.name)]
+        exemptions.append({
+            "policy": ex.policy, "resource": ex.resource, "justification": ex.justification,
+            "approver": ex.approver, "expires": ex.expires.isoformat() if ex.expires else None,
+            "problem": ex.problem(report.today), "covers": sorted(set(covered)),
+        })
+    evaluated = "state" if report.source.startswith("state") else "plan"
+    return EnvironmentCompliance(
+        environment=report.environment, project=report.project, evaluated=evaluated, source=report.source,
+        controls=tuple(controls), coverage=_coverage(evaluation.policies, _clouds_of(report)),
+        exemptions=tuple(exemptions), summary=summary,
     )
+
+
+def compliance_from_reports(reports: list[tuple[PolicyReport, tuple[Any, ...]]], root: Path,
+                            now: Any | None = None) -> ComplianceReport:
+    """One report over several environments (each a policy report and its exemptions)."""
+    from datetime import datetime
+
+    from cli import __version__
+    from policies.controls import BENCHMARKS
+
+    version, digest = policy_set_identity()
+    when = now or datetime.now(UTC)
+    return ComplianceReport(
+        generated_at=when.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        tool=f"civic-infra {__version__}", policy_set_version=version, policy_set_hash=digest,
+        revision=git_revision(root), benchmarks=tuple(b.title for b in BENCHMARKS),
+        environments=tuple(environment_compliance(r, ex) for r, ex in reports),
+    )
+
+
+def compliance_from_report(report: PolicyReport, revision: str) -> ComplianceReport:
+    """One environment's report (kept for callers that already hold a PolicyReport)."""
+    built = compliance_from_reports([(report, ())], Path("."))
+    return ComplianceReport(built.generated_at, built.tool, built.policy_set_version, built.policy_set_hash,
+                            revision, built.benchmarks, built.environments)
+
+
+def _observed_check(capture: Capture, env: Any | None, *, today: date | None, location: str | None,
+                    provider_defaults: Mapping[str, Mapping[str, Any]] | None = None) -> PolicyReport:
+    from policies.context import Context, context_from_environment
+    from policies.evaluate import evaluate
+    from policies.views import stack_from_capture
+
+    when = today or date.today()
+    ctx = context_from_environment(env, when) if env is not None else Context.for_stack(capture.environment, when)
+    return PolicyReport(
+        environment=env.name if env is not None else capture.environment, project=capture.project,
+        source=capture.source, evaluation=evaluate(stack_from_capture(capture, provider_defaults), ctx, observe=True),
+        location=location, today=when,
+    )
+
+
+def compliance_inputs(project: Project, env: Any | None, state: Path | None = None, *,
+                      today: date | None = None) -> tuple[PolicyReport, tuple[Any, ...]]:
+    """The observed policy report of an environment's plan, or of a state export (with --env: its context)."""
+    from policies.context import context_from_environment
+
+    if state is not None:
+        from cli.state import read_state
+
+        report = _observed_check(read_state(state), env, today=today, location=str(state))
+    else:
+        from cli.plan import plan_environment
+
+        report = _observed_check(plan_environment(project, env), env, today=today, location=None)
+    exemptions = context_from_environment(env, today).settings.exemptions if env is not None else ()
+    return report, exemptions
 
 
 def compliance_report(project: Project, env: Any, *, today: date | None = None) -> ComplianceReport:
     """The compliance report of one environment's offline plan."""
-    return compliance_from_report(check_environment(project, env, today=today), git_revision(project.root))
+    return compliance_from_reports([compliance_inputs(project, env, today=today)], project.root)

@@ -29,6 +29,13 @@ def all_policies() -> tuple[Policy, ...]:
         s3, kms, rds, analytics, iam, aws_network, audit,
         tags, residency, access_expiry, secrets, budgets, classification, governance,
     )  # fmt: skip
+    # Issue 13: coverage of the services other teams deploy.
+    from policies.aws import data_services, exposure
+    from policies.azure import exposure as azure_exposure
+    from policies.azure import sql
+    from policies.org import conventions
+
+    modules += (data_services, exposure, sql, azure_exposure, conventions)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -18,6 +18,11 @@ MAX_EXEMPTION_DAYS = 180
 MIN_JUSTIFICATION = 10
 
 _TIERS = ("development", "staging", "production")
+CLASSIFICATIONS = ("public", "internal", "confidential", "restricted")
+"""The default data-classification vocabulary; an environment may choose its own (policy.classifications)."""
+SENSITIVE_CLASSIFICATIONS = ("confidential", "restricted")
+"""Levels that need a rotating customer-managed key, by default (policy.sensitive_classifications)."""
+INTERNET_INGRESS_PORTS = (80, 443)
 
 
 def _parse_date(value: Any) -> date | None:
@@ -39,6 +44,8 @@ class Exemption:
     resource: str
     justification: str
     expires: date | None
+    approver: str | None = None
+    """Who accepted the risk (recorded for auditors; optional)."""
 
     def matches(self, urn: str, name: str) -> bool:
         """A URN pattern (starting with 'urn:') matches the URN; anything else the resource name."""
@@ -64,6 +71,7 @@ class Exemption:
             "resource": self.resource,
             "justification": self.justification,
             "expires": self.expires.isoformat() if self.expires else None,
+            "approver": self.approver,
         }
 
     @classmethod
@@ -73,6 +81,7 @@ class Exemption:
             resource=str(data.get("resource") or ""),
             justification=str(data.get("justification") or ""),
             expires=_parse_date(data.get("expires")),
+            approver=str(data["approver"]) if data.get("approver") else None,
         )
 
 
@@ -103,10 +112,22 @@ class Context:
     defender_plans: tuple[str, ...] | None = None
     today: date = field(default_factory=date.today)
     settings: Settings = field(default_factory=Settings)
+    classifications: tuple[str, ...] = CLASSIFICATIONS
+    sensitive_classifications: tuple[str, ...] = SENSITIVE_CLASSIFICATIONS
+    naming: Mapping[str, str] = field(default_factory=dict)
+    """Resource kind (type token or its last part, e.g. 'Bucket') -> regex the resource's name must match."""
+    teams: tuple[str, ...] = ()
+    cost_centers: tuple[str, ...] | None = None
+    """Declared cost centers; None when unknown (no environment), so the tag value is not judged."""
+    internet_ingress_ports: tuple[int, ...] = INTERNET_INGRESS_PORTS
 
     @property
     def is_production(self) -> bool:
         return self.tier == "production"
+
+    def is_sensitive(self, classification: str | None) -> bool:
+        """Whether data of this classification needs a rotating customer-managed key."""
+        return classification is not None and classification in self.sensitive_classifications
 
     @classmethod
     def for_stack(cls, stack: str, today: date | None = None) -> Context:
@@ -133,6 +154,12 @@ class Context:
             "defender_plans": list(self.defender_plans) if self.defender_plans is not None else None,
             "enforcement": dict(self.settings.enforcement),
             "exemptions": [e.to_config() for e in self.settings.exemptions],
+            "classifications": list(self.classifications),
+            "sensitive_classifications": list(self.sensitive_classifications),
+            "naming": dict(self.naming),
+            "teams": list(self.teams),
+            "cost_centers": list(self.cost_centers) if self.cost_centers is not None else None,
+            "internet_ingress_ports": list(self.internet_ingress_ports),
         }
 
     @classmethod
@@ -144,6 +171,12 @@ class Context:
         when = _parse_date(data.get("today")) or today or date.today()
         clouds = data.get("clouds")
         plans = data.get("defender_plans")
+        centers = data.get("cost_centers")
+
+        def strings(key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+            value = data.get(key)
+            return tuple(str(v) for v in value) if isinstance(value, list) else default
+
         tier = str(data.get("tier") or base.tier)
         return cls(
             environment=str(data.get("environment") or base.environment),
@@ -160,6 +193,12 @@ class Context:
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
             ),
+            classifications=strings("classifications", CLASSIFICATIONS),
+            sensitive_classifications=strings("sensitive_classifications", SENSITIVE_CLASSIFICATIONS),
+            naming={str(k): str(v) for k, v in (data.get("naming") or {}).items()},
+            teams=strings("teams", ()),
+            cost_centers=tuple(str(c) for c in centers) if isinstance(centers, list) else None,
+            internet_ingress_ports=tuple(int(p) for p in data.get("internet_ingress_ports") or INTERNET_INGRESS_PORTS),
         )
 
 
@@ -180,7 +219,13 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(
-                Exemption(e.policy, e.resource, e.justification, e.expires) for e in env.policy.exemptions
+                Exemption(e.policy, e.resource, e.justification, e.expires, e.approver) for e in env.policy.exemptions
             ),
         ),
+        classifications=tuple(env.policy.classifications),
+        sensitive_classifications=tuple(env.policy.sensitive_classifications),
+        naming=dict(env.policy.naming),
+        teams=tuple(env.policy.teams),
+        cost_centers=tuple(c.name for c in env.cost_centers),
+        internet_ingress_ports=tuple(env.policy.internet_ingress_ports),
     )

@@ -13,6 +13,19 @@ A verdict is explicit: compliant, non-compliant or not applicable. Views are bui
 thin adapters (`policies.views` for a capture or a state export, `policies.pack` for the
 arguments pulumi_policy hands a validation), so the same evaluation runs offline and inside
 the engine. Nothing here imports Pulumi.
+
+Control references. `controls=` takes `policies.controls.ControlRef`s, built with one small
+constructor per framework; each edition is named once, in full, in `policies.controls`:
+
+    from policies.controls import checkov, cis_aws, cis_azure, cis_m365
+
+    controls=[cis_aws("4.6"), checkov("CKV_AWS_7")]
+    controls=[cis_azure("8.3.7", partial="checked in production only"), checkov("CKV_AZURE_189")]
+
+An id outside the edition's control list raises at import. `partial="why"` marks a control the
+policy checks but does not establish by itself. Converting an old string reference: take the id
+of the same recommendation in the current edition from /work/shared/CIS-CROSSWALK.md
+("CIS AWS 3.0 3.6" -> cis_aws("4.6")); a plain string is rejected with that hint.
 """
 
 from __future__ import annotations
@@ -20,9 +33,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+
+from policies.controls import ControlRef
 
 if TYPE_CHECKING:
     from policies.context import Context
@@ -44,6 +60,8 @@ UNKNOWN_SENTINELS = frozenset(
 SECRET = "[secret]"
 PLAINTEXT_SECRET = "[plaintext secret]"
 STACK_TYPE = "pulumi:pulumi:Stack"
+LOCK_NOTE = "locked: stays mandatory and cannot be exempted"
+"""What every output format says about a locked policy (data protection, or a rule about the rules)."""
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -142,7 +160,18 @@ class ResourceView:
         return self.type.startswith("pulumi:providers:")
 
     def get(self, *path: str | int, default: Any = None) -> Any:
-        """The value at `path` in the props; UNKNOWN when any step on the way is unknown."""
+        """The value at `path` in the props; UNKNOWN when any step on the way is unknown.
+
+        While a compliance report is made, every value read is recorded as the evidence the
+        decision rested on (`observing`).
+        """
+        value = self._lookup(path, default)
+        seen = _OBSERVED.get()
+        if seen is not None and value is not _MISSING and path:
+            seen.setdefault(self.urn, {}).setdefault(".".join(str(p) for p in path), value)
+        return value
+
+    def _lookup(self, path: tuple[str | int, ...], default: Any) -> Any:
         node: Any = self.props
         for step in path:
             if is_unknown(node):
@@ -208,6 +237,22 @@ class Result:
     type: str
     name: str
     message: str
+    observed: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """Property path -> value the check read on this resource (only when observing)."""
+
+
+_OBSERVED: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("observed", default=None)
+
+
+class observing:  # noqa: N801 - used as `with observing():`
+    """Record the property values policies read, so each Result carries its evidence."""
+
+    def __enter__(self) -> observing:
+        self._token = _OBSERVED.set({})
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _OBSERVED.reset(self._token)
 
 
 class StackView:
@@ -285,8 +330,8 @@ StackCheck = Callable[[StackView, "Context"], Iterable[Verdict]]
 class Policy:
     """One rule: metadata plus one pure evaluation (resource-level or stack-level).
 
-    `data_protection` policies cannot be set below mandatory by an environment; `locked`
-    policies (the ones that police exemptions and enforcement) cannot be exempted either.
+    `data_protection` policies and `locked` ones (those that police exemptions and enforcement)
+    are locked: an environment can neither set them below mandatory nor exempt a resource.
     `resource_types` None means every resource.
     """
 
@@ -295,7 +340,7 @@ class Policy:
     severity: Severity
     enforcement: Enforcement
     remediation: str
-    controls: tuple[str, ...]
+    controls: tuple[ControlRef, ...]
     group: str
     check_resource: ResourceCheck | None = None
     check_stack: StackCheck | None = None
@@ -310,10 +355,26 @@ class Policy:
             raise ValueError(f"policy {self.name} needs exactly one of a resource check or a stack check")
         if not self.description or not self.remediation:
             raise ValueError(f"policy {self.name} needs a description and a remediation")
+        for ref in self.controls:
+            if not isinstance(ref, ControlRef):
+                raise TypeError(
+                    f"policy {self.name}: control {ref!r} is not a ControlRef; write it with "
+                    "policies.controls.cis_aws/cis_azure/cis_m365/checkov and the current edition's id "
+                    "(see policies/core.py and CIS-CROSSWALK.md)"
+                )
 
     @property
     def kind(self) -> str:
         return "resource" if self.check_resource is not None else "stack"
+
+    @property
+    def is_locked(self) -> bool:
+        """Data-protection policies and the rules about the rules: never below mandatory, never exempted."""
+        return self.data_protection or self.locked
+
+    @property
+    def lock(self) -> str | None:
+        return LOCK_NOTE if self.is_locked else None
 
     def applies_to(self, type_: str) -> bool:
         return self.check_resource is not None and (self.resource_types is None or type_ in self.resource_types)
@@ -321,15 +382,24 @@ class Policy:
     def evaluate_resource(self, view: ResourceView, ctx: Context) -> list[Result]:
         """Decisions about one resource; an empty check means compliant."""
         assert self.check_resource is not None
-        produced = self.check_resource(view, ctx)
-        verdicts = [produced] if isinstance(produced, Verdict) else list(produced or ())
+        seen, token = _fresh_observation()
+        try:
+            produced = self.check_resource(view, ctx)
+            verdicts = [produced] if isinstance(produced, Verdict) else list(produced or ())
+        finally:
+            _end_observation(token)
         if not verdicts:
             verdicts = [compliant()]
-        return [self._result(v, v.subject or view, None) for v in verdicts]
+        return [self._result(v, v.subject or view, None, seen) for v in verdicts]
 
     def evaluate_stack(self, stack: StackView, ctx: Context) -> list[Result]:
         assert self.check_stack is not None
-        return [self._result(v, v.subject, stack) for v in self.check_stack(stack, ctx)]
+        seen, token = _fresh_observation()
+        try:
+            verdicts = list(self.check_stack(stack, ctx))
+        finally:
+            _end_observation(token)
+        return [self._result(v, v.subject, stack, seen) for v in verdicts]
 
     def evaluate(self, stack: StackView, ctx: Context) -> list[Result]:
         """Every decision of this policy over a whole stack."""
@@ -341,11 +411,13 @@ class Policy:
             out.extend(self.evaluate_resource(view, ctx))
         return out
 
-    def _result(self, verdict: Verdict, subject: ResourceView | None, stack: StackView | None) -> Result:
+    def _result(self, verdict: Verdict, subject: ResourceView | None, stack: StackView | None,
+                seen: dict[str, dict[str, Any]] | None = None) -> Result:
         if subject is None:
             assert stack is not None
             return Result(self.name, verdict.status, stack.urn, STACK_TYPE, stack.name, verdict.message)
-        return Result(self.name, verdict.status, subject.urn, subject.type, subject.name, verdict.message)
+        observed = dict((seen or {}).get(subject.urn, {}))
+        return Result(self.name, verdict.status, subject.urn, subject.type, subject.name, verdict.message, observed)
 
     def describe(self) -> dict[str, Any]:
         """Plain metadata, as `infra policy list --format json` prints it."""
@@ -357,11 +429,26 @@ class Policy:
             "kind": self.kind,
             "group": self.group,
             "remediation": self.remediation,
-            "controls": list(self.controls),
+            "controls": [c.label + (" (partial)" if c.is_partial else "") for c in self.controls],
+            "control_refs": [c.to_json() for c in self.controls],
             "data_protection": self.data_protection,
-            "locked": self.locked,
+            "locked": self.is_locked,
+            "lock": self.lock,
             "resource_types": sorted(self.resource_types) if self.resource_types is not None else ["*"],
         }
+
+
+def _fresh_observation() -> tuple[dict[str, dict[str, Any]] | None, Any]:
+    """A new record for one check while observing; (None, None) otherwise (no cost)."""
+    if _OBSERVED.get() is None:
+        return None, None
+    seen: dict[str, dict[str, Any]] = {}
+    return seen, _OBSERVED.set(seen)
+
+
+def _end_observation(token: Any) -> None:
+    if token is not None:
+        _OBSERVED.reset(token)
 
 
 def _group_of(module: str) -> str:
@@ -376,7 +463,7 @@ def resource_policy(
     severity: Severity,
     remediation: str,
     types: Iterable[str] | None,
-    controls: Iterable[str] = (),
+    controls: Iterable[ControlRef] = (),
     enforcement: Enforcement = Enforcement.mandatory,
     data_protection: bool = False,
 ) -> Callable[[ResourceCheck], Policy]:
@@ -399,7 +486,7 @@ def stack_policy(
     description: str,
     severity: Severity,
     remediation: str,
-    controls: Iterable[str] = (),
+    controls: Iterable[ControlRef] = (),
     enforcement: Enforcement = Enforcement.mandatory,
     data_protection: bool = False,
     locked: bool = False,

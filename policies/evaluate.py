@@ -26,14 +26,18 @@ def effective_enforcement(policy: Policy, overrides: Mapping[str, str]) -> Enfor
         level = Enforcement(requested)
     except ValueError:
         return policy.enforcement
-    if (policy.data_protection or policy.locked) and level is not Enforcement.mandatory:
+    if policy.is_locked and level is not Enforcement.mandatory:
         return Enforcement.mandatory
     return level
 
 
 def exemption_for(policy: Policy, urn: str, name: str, ctx: Context) -> Exemption | None:
-    """The first usable exemption (justified, unexpired, within 180 days) matching this finding."""
-    if policy.locked:
+    """The first usable exemption (justified, unexpired, within 180 days) matching this finding.
+
+    Locked policies (data protection, rules about the rules) take none; `policy-exemptions-valid`
+    reports the attempt.
+    """
+    if policy.is_locked:
         return None
     for ex in ctx.settings.exemptions:
         if ex.policy == policy.name and ex.problem(ctx.today) is None and ex.matches(urn, name):
@@ -55,6 +59,7 @@ class Finding:
     exempted: bool
     justification: str | None = None
     exemption_expires: str | None = None
+    exemption_approver: str | None = None
 
     @property
     def blocking(self) -> bool:
@@ -99,8 +104,17 @@ class Evaluation:
         return "exempt" if exempt else "fail"
 
 
-def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None = None) -> Evaluation:
-    """Evaluate `policies` (default: the whole set) over `stack` with the environment's settings."""
+def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None = None, *,
+             observe: bool = False) -> Evaluation:
+    """Evaluate `policies` (default: the whole set) over `stack` with the environment's settings.
+
+    `observe` records, on each result, the property values its check read (evidence for reports).
+    """
+    if observe:
+        from policies.core import observing
+
+        with observing():
+            return evaluate(stack, ctx, policies)
     if policies is None:
         from policies.catalog import all_policies
 
@@ -125,6 +139,7 @@ def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None =
                     exempted=ex is not None,
                     justification=ex.justification if ex else None,
                     exemption_expires=ex.expires.isoformat() if ex and ex.expires else None,
+                    exemption_approver=ex.approver if ex else None,
                 )
             )
     return Evaluation(

@@ -11,7 +11,6 @@ from typing import Any
 from policies.core import SECRET, UNKNOWN, ResourceView, StackView, is_unknown
 
 REQUIRED_TAGS = ("owner", "environment", "cost-center", "data-classification")
-CLASSIFICATIONS = ("public", "internal", "restricted")
 ANYWHERE_V4 = ("0.0.0.0/0", "0.0.0.0")
 ANYWHERE_V6 = ("::/0",)
 ADMIN_PORTS = (22, 3389)
@@ -134,8 +133,9 @@ def classification(view: ResourceView) -> str | None:
     return None
 
 
-def is_restricted(view: ResourceView) -> bool:
-    return classification(view) == "restricted"
+def is_sensitive(view: ResourceView, ctx: Any) -> bool:
+    """Whether the resource's data-classification is one the policy config marks as sensitive."""
+    return ctx.is_sensitive(classification(view))
 
 
 def covers_port(spec: Any, port: int) -> bool | None:

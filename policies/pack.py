@@ -34,10 +34,6 @@ CONFIG_SCHEMA_PROPERTIES = {
         "description": "the environment's tier, retention targets, clouds, enforcement overrides and exemptions",
     }
 }
-_FRAMEWORKS = {
-    "Azure": "CIS Microsoft Azure Foundations Benchmark",
-    "AWS": "CIS Amazon Web Services Foundations Benchmark",
-}
 
 
 def plain(value: Any) -> Any:
@@ -129,13 +125,28 @@ def _report(policy: Policy, results: list[Result], ctx: Context, report_violatio
 
 
 def _framework(policy: Policy) -> Any:
+    """Every control reference of `policy` in the engine's one framework slot.
+
+    pulumi_policy takes one PolicyComplianceFramework per policy. Its name and version are the
+    first benchmark the policy cites; `reference` lists every id of that benchmark; and
+    `specification` lists every reference of every benchmark, edition named in full, so none is
+    dropped. `_control_tags` repeats them one per tag for tools that filter on tags.
+    """
     from pulumi_policy import PolicyComplianceFramework
 
-    for ref in policy.controls:
-        parts = ref.split()
-        if len(parts) == 4 and parts[0] == "CIS" and parts[1] in _FRAMEWORKS:
-            return PolicyComplianceFramework(name=_FRAMEWORKS[parts[1]], version=parts[2], reference=parts[3])
-    return None
+    if not policy.controls:
+        return None
+    first = policy.controls[0].benchmark
+    ids = [c.id + (" (partial)" if c.is_partial else "") for c in policy.controls if c.benchmark == first]
+    everything = "; ".join(c.label + (" (partial)" if c.is_partial else "") for c in policy.controls)
+    return PolicyComplianceFramework(name=first.name, version=first.edition, reference=", ".join(ids),
+                                     specification=everything)
+
+
+def _control_tags(policy: Policy) -> list[str]:
+    """One tag per control reference, e.g. 'cis-aws-v7.0.0:4.6' or 'checkov-3.3.30:CKV_AWS_7:partial'."""
+    return [f"{c.benchmark.key}-{c.benchmark.edition}:{c.id}" + (":partial" if c.is_partial else "")
+            for c in policy.controls]
 
 
 def engine_policy(policy: Policy) -> Any:
@@ -155,7 +166,7 @@ def engine_policy(policy: Policy) -> Any:
         config_schema=PolicyConfigSchema(properties=dict(CONFIG_SCHEMA_PROPERTIES)),
         severity=Severity(policy.severity.value),
         framework=_framework(policy),
-        tags=[policy.group, *(["data-protection"] if policy.data_protection else [])],
+        tags=[policy.group, *(["data-protection"] if policy.data_protection else []), *_control_tags(policy)],
         remediation_steps=policy.remediation,
     )
     if policy.kind == "resource":

@@ -13,7 +13,7 @@ from typing import Any
 
 from policies.core import PLAINTEXT_SECRET, STACK_TYPE, ProviderView, ResourceView, StackView
 
-_DEFAULT_PROVIDER_KEYS = {"aws": ("region",), "azure-native": ("location",)}
+_DEFAULT_PROVIDER_KEYS = {"aws": ("region", "allowedAccountIds"), "azure-native": ("location",)}
 
 
 def provider_defaults_from_config(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

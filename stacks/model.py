@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     StringConstraints,
+    model_validator,
 )
 
 
@@ -381,6 +382,7 @@ class Exemption(StrictModel):
     resource: str = Field(min_length=1, description="URN, or a name pattern with * wildcards")
     justification: str = Field(min_length=10, description="why the exception is acceptable")
     expires: date = Field(description="at most 180 days out")
+    approver: str | None = Field(None, min_length=3, description="who accepted the risk, shown in compliance reports")
 
 
 class PolicySettings(StrictModel):
@@ -390,6 +392,38 @@ class PolicySettings(StrictModel):
         default_factory=dict, description="policy name -> advisory, mandatory or disabled; data protection stays mandatory"
     )
     exemptions: list[Exemption] = Field(default_factory=list, description="justified, expiring exceptions")
+    classifications: list[Slug] = Field(
+        default_factory=lambda: ["public", "internal", "confidential", "restricted"], min_length=1,
+        description="the organisation's data-classification vocabulary (tag data-classification)",
+    )
+    sensitive_classifications: list[Slug] = Field(
+        default_factory=lambda: ["confidential", "restricted"],
+        description="classifications whose data needs a rotating customer-managed key and US residency",
+    )
+    naming: dict[str, str] = Field(
+        default_factory=dict,
+        description="resource kind (type token, or its last part such as Bucket) -> regex its names must match",
+    )
+    teams: list[Slug] = Field(default_factory=list, description="team names accepted in the owner tag besides emails")
+    internet_ingress_ports: list[int] = Field(
+        default_factory=lambda: [80, 443], description="ports a security group may open to 0.0.0.0/0 or ::/0"
+    )
+
+    @model_validator(mode="after")
+    def _sensitive_are_classifications(self) -> PolicySettings:
+        unknown = [c for c in self.sensitive_classifications if c not in self.classifications]
+        if unknown:
+            raise ValueError(f"sensitive_classifications {unknown} are not in classifications {self.classifications}; "
+                             "add them there or remove them")
+        for kind, pattern in self.naming.items():
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ValueError(f"naming.{kind}: {pattern!r} is not a regular expression ({err})") from None
+        bad_ports = [p for p in self.internet_ingress_ports if not 0 < p < 65536]
+        if bad_ports:
+            raise ValueError(f"internet_ingress_ports {bad_ports} are not TCP/UDP ports; use 1-65535")
+        return self
 
 
 class Deployment(StrictModel):

@@ -423,7 +423,7 @@ def policy_settings_name_real_policies(env: Environment, ctx: RuleContext) -> It
         path = f"policy.enforcement.{name}"
         if policy is None:
             yield Problem(path, "names no policy", name, "use a name from `infra policy list`, or remove the entry")
-        elif (policy.data_protection or policy.locked) and level != "mandatory":
+        elif policy.is_locked and level != "mandatory":
             yield Problem(path, f"lowers {name}, which is locked (data protection) and stays mandatory", level,
                           "remove the entry")
     for i, ex in enumerate(env.policy.exemptions):
@@ -431,7 +431,7 @@ def policy_settings_name_real_policies(env: Environment, ctx: RuleContext) -> It
         if policy is None:
             yield Problem(f"policy.exemptions[{i}].policy", "names no policy", ex.policy,
                           "use a name from `infra policy list`")
-        elif policy.locked:
+        elif policy.is_locked:
             yield Problem(f"policy.exemptions[{i}].policy", "cannot be exempted (locked)", ex.policy,
                           "fix the resource or the settings instead, and remove the exemption")
         if ex.expires <= ctx.today:

@@ -104,10 +104,12 @@ def render_sarif(report: Any) -> str:
                 "enabled": evaluation.enforcement[p.name].value != "disabled",
             },
             "properties": {
-                "tags": ["security", p.group, *p.controls],
+                "tags": ["security", p.group, *(c.short for c in p.controls)],
                 "severity": p.severity.value,
                 "security-severity": _SECURITY_SEVERITY[p.severity.value],
-                "controls": list(p.controls),
+                "controls": [c.to_json() for c in p.controls],
+                "locked": p.is_locked,
+                **({"lock": p.lock} if p.lock else {}),
             },
         }
         for p in policies
@@ -160,14 +162,19 @@ def render_sarif(report: Any) -> str:
 # --- the policy list -----------------------------------------------------------------------
 
 
-def is_locked(p: Any) -> bool:
-    """Locked: an environment cannot set it below mandatory (data-protection policies, and `locked`)."""
-    return bool(p.data_protection or p.locked)
-
-
 def enforcement_label(p: Any) -> str:
-    """One wording of a policy's default enforcement, the same in every format."""
-    return p.enforcement.value + (" (locked)" if is_locked(p) else "")
+    """One wording of a policy's default enforcement, the same in every format (LOCK_NOTE explains it)."""
+    return p.enforcement.value + (" (locked)" if p.is_locked else "")
+
+
+def _lock_legend() -> str:
+    from policies.core import LOCK_NOTE
+
+    return f"(locked) = {LOCK_NOTE}"
+
+
+def _controls(p: Any) -> str:
+    return ", ".join(c.short for c in p.controls) or "-"
 
 
 def terminal_width(default: int = 160) -> int:
@@ -182,17 +189,18 @@ def render_policy_list_table(policies: Any, width: int | None = None) -> str:
     from rich.table import Table
 
     width = width or terminal_width()
-    table = Table(title=f"{len(policies)} policies", show_lines=True, expand=False)
+    table = Table(title=f"{len(policies)} policies", caption=_lock_legend(), show_lines=True, expand=False)
     # names and enforcement stay whole (people search and copy them); prose columns fold
     table.add_column("name", no_wrap=True, min_width=max((len(p.name) for p in policies), default=4))
     table.add_column("severity", no_wrap=True)
     table.add_column("enforcement", no_wrap=True, min_width=len("mandatory (locked)"))
+    table.add_column("kind", no_wrap=True)
     table.add_column("description", overflow="fold", ratio=3)
     table.add_column("remediation", overflow="fold", ratio=4)
     table.add_column("controls", overflow="fold", ratio=2)
     for p in policies:
-        table.add_row(p.name, p.severity.value, enforcement_label(p), p.description, p.remediation,
-                      ", ".join(p.controls) or "-")
+        table.add_row(p.name, p.severity.value, enforcement_label(p), p.kind, p.description, p.remediation,
+                      _controls(p))
     buf = StringIO()
     _console(buf, width).print(table)
     return buf.getvalue()
@@ -202,7 +210,7 @@ def render_policy_list_json(policies: Any) -> str:
     out = []
     for p in policies:
         item = p.describe()
-        item["locked"] = is_locked(p)
+        item["locked"] = p.is_locked
         item["enforcement_label"] = enforcement_label(p)
         out.append(item)
     return json.dumps({"policies": out}, indent=2) + "\n"
@@ -212,5 +220,15 @@ def render_policy_list_markdown(policies: Any) -> str:
     lines = ["| policy | severity | enforcement | description | remediation | controls |", "|---|---|---|---|---|---|"]
     for p in policies:
         lines.append(f"| `{p.name}` | {p.severity.value} | {enforcement_label(p)} | {_md(p.description)} | "
-                     f"{_md(p.remediation)} | {', '.join(p.controls) or '-'} |")
+                     f"{_md(p.remediation)} | {_controls(p)} |")
+    lines += ["", _lock_legend()]
+    return "\n".join(lines) + "\n"
+
+
+def render_policy_readme_table(policies: Any) -> str:
+    """The README's policy table (tests/policies/test_readme_table.py keeps the README equal to it)."""
+    lines = ["| policy | kind | severity | default | controls | checks |", "|---|---|---|---|---|---|"]
+    for p in policies:
+        lines.append(f"| `{p.name}` | {p.kind} | {p.severity.value} | {enforcement_label(p)} | {_controls(p)} | "
+                     f"{_md(p.description)} |")
     return "\n".join(lines) + "\n"

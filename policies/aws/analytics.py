@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policies.context import Context
+from policies.controls import checkov
 from policies.core import (
     ResourceView,
     Severity,
@@ -48,6 +49,7 @@ def redshift_not_public(r: ResourceView, ctx: Context) -> Verdict:
     "classification's KMS key.",
     types=[REDSHIFT_NAMESPACE],
     data_protection=True,
+    controls=[checkov("CKV_AWS_282")],
 )
 def redshift_kms(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("kmsKeyId")
@@ -68,6 +70,7 @@ def redshift_kms(r: ResourceView, ctx: Context) -> Verdict:
     "True and result_configuration.encryption_configuration.encryption_option 'SSE_KMS'.",
     types=[ATHENA_WORKGROUP],
     data_protection=True,
+    controls=[checkov("CKV_AWS_159"), checkov("CKV_AWS_82")],
 )
 def athena_encrypted(r: ResourceView, ctx: Context) -> Verdict:
     enforce = r.get("configuration", "enforceWorkgroupConfiguration")

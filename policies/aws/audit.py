@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from policies.context import Context
+from policies.controls import checkov, cis_aws
 from policies.core import (
     ResourceView,
     Severity,
@@ -29,7 +30,7 @@ DETECTOR = "aws:guardduty/detector:Detector"
     description="Record API activity in every region with a multi-region CloudTrail trail",
     severity=Severity.high,
     remediation="The audit component creates a cloudtrail.Trail with is_multi_region_trail=True and logging on.",
-    controls=["CIS AWS 3.0 3.1"],
+    controls=[cis_aws("4.1", partial="read/write management-event selectors are not checked"), checkov("CKV_AWS_67")],
 )
 def multi_region(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     if "aws" not in resources_in_use(stack, ctx.clouds):
@@ -56,8 +57,8 @@ def multi_region(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     remediation="Set enable_log_file_validation=True and kms_key_id to the audit key on the Trail in the audit "
     "component.",
     types=[TRAIL],
-    controls=["CIS AWS 3.0 3.2", "CIS AWS 3.0 3.5"],
     data_protection=True,
+    controls=[cis_aws("4.2"), cis_aws("4.5"), checkov("CKV_AWS_36"), checkov("CKV_AWS_35")],
 )
 def validated_and_encrypted(r: ResourceView, ctx: Context) -> Verdict:
     validation, key = r.get("enableLogFileValidation"), r.get("kmsKeyId")
@@ -78,6 +79,7 @@ def validated_and_encrypted(r: ResourceView, ctx: Context) -> Verdict:
     description="Turn on GuardDuty threat detection in every AWS environment",
     severity=Severity.high,
     remediation="The audit component creates a guardduty.Detector (enable=True).",
+    controls=[checkov("CKV_AWS_238"), checkov("CKV2_AWS_3")],
 )
 def guardduty(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     if "aws" not in resources_in_use(stack, ctx.clouds):

@@ -6,12 +6,14 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.context import Context
+from policies.controls import checkov, cis_aws
 from policies.core import (
     ResourceView,
     Severity,
     Verdict,
     compliant,
     is_unknown,
+    not_applicable,
     resource_policy,
     unknown_until_apply,
     violation,
@@ -69,7 +71,7 @@ def _documents(r: ResourceView) -> Iterator[tuple[str, Any]]:
     remediation="Scope the policy in the identity component to the actions and resource ARNs the role needs; "
     "never attach AdministratorAccess.",
     types=[*POLICY_DOCUMENTS, ROLE, *ATTACHMENTS],
-    controls=["CIS AWS 3.0 1.16"],
+    controls=[cis_aws("2.14"), checkov("CKV_AWS_62"), checkov("CKV_AWS_1"), checkov("CKV_AWS_274")],
 )
 def no_admin_wildcard(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
     found = False
@@ -112,12 +114,26 @@ def _has_external_id(statement: Mapping[str, Any]) -> bool:
     )
 
 
+def _requires_mfa(statement: Mapping[str, Any]) -> bool:
+    """`Bool aws:MultiFactorAuthPresent true`: a person from the other account signed in with MFA.
+
+    BoolIfExists is not enough: for long-lived access keys the key is absent and the test passes.
+    """
+    for op, keys in condition_keys(statement).items():
+        values = [str(v).lower() for v in as_list(keys.get("aws:multifactorauthpresent"))]
+        if op.lower() == "bool" and values == ["true"]:
+            return True
+        if op.lower() == "numericlessthan" and "aws:multifactorauthage" in keys:
+            return True
+    return False
+
+
 @resource_policy(
     name="aws-iam-cross-account-external-id",
-    description="Require an ExternalId in every role trust policy that lets another AWS account assume the role",
+    description="Require an ExternalId or MFA in every role trust policy that lets another AWS account assume the role",
     severity=Severity.critical,
     remediation="Set vendors[].aws_external_id; the vendor role component puts it in the trust policy as "
-    "Condition StringEquals sts:ExternalId.",
+    "Condition StringEquals sts:ExternalId (for people of a partner account, Bool aws:MultiFactorAuthPresent true).",
     types=[ROLE],
 )
 def cross_account_external_id(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
@@ -126,17 +142,27 @@ def cross_account_external_id(r: ResourceView, ctx: Context) -> Iterator[Verdict
     if is_unknown(doc):
         yield unknown_until_apply("assumeRolePolicy")
         return
+    # The program's own accounts: the environment's, or the provider's allowedAccountIds (set in the
+    # program or in the stack config as aws:allowedAccountIds).
+    own = own_aws_accounts(ctx.aws_account_ids, [r.provider.props] if r.provider else [])
     found = False
     for i, s in enumerate(statements(doc)):
         if str(s.get("Effect")) != "Allow" or not ({a.lower() for a in actions(s)} & _ASSUME):
             continue
-        own = own_aws_accounts(ctx.aws_account_ids, [r.provider.props] if r.provider else [])
         accounts = _external_accounts(s, own)
-        if accounts and not _has_external_id(s):
-            found = True
-            who = "any AWS account ('*')" if "*" in accounts else f"account {', '.join(sorted(set(accounts)))}"
-            yield violation(f"role {r.name}: trust statement {s.get('Sid') or i} lets {who} assume it without "
-                            "Condition StringEquals sts:ExternalId; add the ExternalId agreed with the vendor")
+        if not accounts or _has_external_id(s) or _requires_mfa(s):
+            continue
+        found = True
+        sid = s.get("Sid") or i
+        if "*" not in accounts and not own:
+            yield not_applicable(f"role {r.name}: trust statement {sid} names account {', '.join(sorted(set(accounts)))} "
+                                 "but this program's own account is unknown (set aws:allowedAccountIds or check with "
+                                 "--env), so it cannot tell another account from its own")
+            continue
+        who = "any AWS account ('*')" if "*" in accounts else f"account {', '.join(sorted(set(accounts)))}"
+        yield violation(f"role {r.name}: trust statement {sid} lets {who} assume it without Condition "
+                        "StringEquals sts:ExternalId or Bool aws:MultiFactorAuthPresent true; add the ExternalId "
+                        "agreed with the vendor")
     if not found:
         yield compliant()
 
@@ -148,6 +174,7 @@ def cross_account_external_id(r: ResourceView, ctx: Context) -> Iterator[Verdict
     remediation="Remove the IAM user; people sign in through IAM Identity Center "
     "(identity.aws_identity_center_enabled) and CI through the GitHub OIDC role.",
     types=list(LONG_LIVED),
+    controls=[cis_aws("2.19", partial="only the users this stack defines; users created outside it are not seen"), checkov("CKV_AWS_273")],
 )
 def no_users(r: ResourceView, ctx: Context) -> Verdict:
     kind = r.type.split(":")[-1]

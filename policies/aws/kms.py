@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policies.context import Context
+from policies.controls import checkov, cis_aws
 from policies.core import (
     ResourceView,
     Severity,
@@ -25,8 +26,8 @@ KEY = "aws:kms/key:Key"
     severity=Severity.high,
     remediation="Set `enable_key_rotation=True` on the kms.Key in the KMS keys component.",
     types=[KEY],
-    controls=["CIS AWS 3.0 3.6"],
     data_protection=True,
+    controls=[cis_aws("4.6"), checkov("CKV_AWS_7")],
 )
 def key_rotation(r: ResourceView, ctx: Context) -> Verdict:
     spec = r.get("customerMasterKeySpec") or r.get("keySpec") or "SYMMETRIC_DEFAULT"

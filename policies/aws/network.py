@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.context import Context
+from policies.controls import checkov, cis_aws
 from policies.core import (
     ResourceView,
     Severity,
@@ -83,7 +84,7 @@ def _ingress_rules(r: ResourceView) -> Iterator[tuple[str, Mapping[str, Any]]]:
     remediation="Remove the rule or narrow its CIDR to the VPC or VPN range in the network component; "
     "reach instances through SSM Session Manager.",
     types=[SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE],
-    controls=["CIS AWS 3.0 5.2", "CIS AWS 3.0 5.3"],
+    controls=[cis_aws("6.3"), cis_aws("6.4"), checkov("CKV_AWS_24"), checkov("CKV_AWS_25"), checkov("CKV_AWS_277")],
 )
 def no_inbound_admin(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
     if r.type == SECURITY_GROUP and is_unknown(r.get("ingress")):
@@ -109,7 +110,7 @@ def no_inbound_admin(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
     description="Record flow logs for every VPC",
     severity=Severity.medium,
     remediation="The network component creates an ec2.FlowLog with vpc_id set to the VPC and traffic_type 'ALL'.",
-    controls=["CIS AWS 3.0 3.7"],
+    controls=[cis_aws("4.7"), checkov("CKV2_AWS_11")],
 )
 def flow_logs(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     for vpc in stack.of_type(VPC):
@@ -125,7 +126,7 @@ def flow_logs(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     severity=Severity.medium,
     remediation="The network component manages an ec2.DefaultSecurityGroup for the VPC with no ingress and no "
     "egress, which removes AWS's default allow rules.",
-    controls=["CIS AWS 3.0 5.4"],
+    controls=[cis_aws("6.5"), checkov("CKV2_AWS_12")],
 )
 def default_sg_closed(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     groups = stack.of_type(DEFAULT_SECURITY_GROUP)

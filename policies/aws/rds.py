@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policies.context import Context
+from policies.controls import checkov, cis_aws
 from policies.core import (
     ResourceView,
     Severity,
@@ -34,8 +35,8 @@ def _is_replica(r: ResourceView) -> bool:
     remediation="Set `storage_encrypted=True` (and `kms_key_id` to the restricted key) on the database in the "
     "Postgres component.",
     types=[INSTANCE, CLUSTER],
-    controls=["CIS AWS 3.0 2.3.1"],
     data_protection=True,
+    controls=[cis_aws("3.2.1"), checkov("CKV_AWS_16"), checkov("CKV_AWS_96")],
 )
 def encrypted(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("storageEncrypted")
@@ -54,8 +55,8 @@ def encrypted(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Leave `publicly_accessible` False on the database in the Postgres component and place it in "
     "the private data subnets.",
     types=[INSTANCE, CLUSTER_INSTANCE],
-    controls=["CIS AWS 3.0 2.3.3"],
     data_protection=True,
+    controls=[cis_aws("3.2.3"), checkov("CKV_AWS_17")],
 )
 def not_public(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("publiclyAccessible")
@@ -75,6 +76,7 @@ def not_public(r: ResourceView, ctx: Context) -> Verdict:
     "protection.backup_retention_days, to 7 or more.",
     types=[INSTANCE, CLUSTER],
     data_protection=True,
+    controls=[checkov("CKV_AWS_133")],
 )
 def backup_retention(r: ResourceView, ctx: Context) -> Verdict:
     if r.type == INSTANCE and _is_replica(r):
@@ -98,6 +100,7 @@ def backup_retention(r: ResourceView, ctx: Context) -> Verdict:
     "final_snapshot_enabled=True.",
     types=[INSTANCE, CLUSTER],
     data_protection=True,
+    controls=[checkov("CKV_AWS_293", partial="checked in production only"), checkov("CKV_AWS_139", partial="checked in production only")],
 )
 def deletion_protection(r: ResourceView, ctx: Context) -> Verdict:
     if not ctx.is_production:
@@ -116,6 +119,7 @@ def deletion_protection(r: ResourceView, ctx: Context) -> Verdict:
     severity=Severity.medium,
     remediation="Set `iam_database_authentication_enabled=True` on the database in the Postgres component.",
     types=[INSTANCE, CLUSTER],
+    controls=[checkov("CKV_AWS_161"), checkov("CKV_AWS_162")],
 )
 def iam_authentication(r: ResourceView, ctx: Context) -> Verdict:
     engine = r.get("engine")

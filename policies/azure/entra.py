@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from policies.context import Context
+from policies.controls import checkov, cis_m365
 from policies.core import (
     ResourceView,
     Severity,
@@ -33,6 +34,7 @@ FLEXIBLE_FEDERATED = (
 MAX_PASSWORD_DAYS = 366
 """One year, leap day included."""
 _LEGACY_CLIENTS = {"exchangeactivesync", "other"}
+_MODERN_CLIENTS = {"browser", "mobileappsanddesktopclients"}
 
 
 def _lower(values: object) -> set[str]:
@@ -52,6 +54,18 @@ def _enabled(p: ResourceView) -> bool:
 def _requires_mfa(p: ResourceView) -> bool:
     strength = p.get("grantControls", "authenticationStrengthPolicyId")
     return "mfa" in _lower(p.get("grantControls", "builtInControls")) or (isinstance(strength, str) and bool(strength))
+
+
+def _clients_left_out(p: ResourceView) -> list[str]:
+    """Modern client app types an MFA policy does not cover (a legacy-only policy covers no sign-in users make)."""
+    clients = _lower(p.get("conditions", "clientAppTypes"))
+    if "all" in clients:
+        return []
+    return sorted(c for c in _MODERN_CLIENTS if c not in clients)
+
+
+def _mfa_for_everyone(p: ResourceView) -> bool:
+    return _requires_mfa(p) and not _clients_left_out(p)
 
 
 def _blocks_legacy(p: ResourceView) -> bool:
@@ -74,8 +88,19 @@ def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> It
     if any(contains_unknown(p.props.get(k)) for p in policies for k in ("state", "conditions", "grantControls")):
         yield unknown_until_apply(f"the conditional access policy that should {what}")
         return
+    # A policy that has the control but whose client app types leave users out is the finding.
+    partial = [p for p in policies if _enabled(p) and _targets_everyone(p) and _requires_mfa(p)
+               and _clients_left_out(p)] if wanted is _mfa_for_everyone else []
     near = [p for p in policies if _targets_everyone(p) and wanted(p)]
-    if near:
+    if partial:
+        p = partial[0]
+        yield violation(
+            f"conditional access policy {p.get('displayName') or p.name}: conditions.clientAppTypes is "
+            f"{show(p.get('conditions', 'clientAppTypes'))}, so sign-ins from "
+            f"{' and '.join(_clients_left_out(p))} need no MFA; set clientAppTypes to ['all']",
+            p,
+        )
+    elif near:
         p = near[0]
         yield violation(
             f"conditional access policy {p.get('displayName') or p.name}: state is {show(p.get('state'))}; "
@@ -93,10 +118,10 @@ def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> It
     remediation="Keep EntraIdentityArgs.conditional_access_report_only=False so the MFA policy (included_users "
     "['All'], included_applications ['All'], built_in_controls ['mfa']) is 'enabled'; exclude only "
     "identity.break_glass_object_ids.",
-    controls=["CIS Azure 2.0 1.2.4"],
+    controls=[cis_m365("5.2.2.2")],
 )
 def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    yield from _ca_check(stack, ctx, _requires_mfa, "requires MFA",
+    yield from _ca_check(stack, ctx, _mfa_for_everyone, "requires MFA",
                          "add one with grant control 'mfa' and state 'enabled'")
 
 
@@ -106,6 +131,7 @@ def mfa_for_all(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     severity=Severity.high,
     remediation="Keep EntraIdentityArgs.conditional_access_report_only=False so the legacy-auth policy "
     "(client_app_types ['exchangeActiveSync', 'other'], built_in_controls ['block'], all users) is 'enabled'.",
+    controls=[cis_m365("5.2.2.3")],
 )
 def block_legacy(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     yield from _ca_check(stack, ctx, _blocks_legacy, "blocks legacy authentication",
@@ -153,6 +179,7 @@ def app_password_lifetime(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Set `subject` to the exact 'repo:<owner>/<repo>:environment:<env>' in the CI federation "
     "component (from identity.github_repository); never use '*'.",
     types=[FEDERATED, FLEXIBLE_FEDERATED],
+    controls=[checkov("CKV_AZURE_249")],
 )
 def federated_no_wildcard(r: ResourceView, ctx: Context) -> Verdict:
     if r.type == FLEXIBLE_FEDERATED:

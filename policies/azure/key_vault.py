@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from policies.context import Context
+from policies.controls import checkov, cis_azure
 from policies.core import (
     ResourceView,
     Severity,
@@ -18,6 +19,8 @@ from policies.helpers import is_false, is_true, show
 
 VAULT = "azure-native:keyvault:Vault"
 
+PROD_ONLY = "checked in production only; other tiers are not applicable"
+
 
 @resource_policy(
     name="azure-key-vault-purge-protection",
@@ -26,8 +29,8 @@ VAULT = "azure-native:keyvault:Vault"
     remediation="Set `properties.enable_purge_protection=True` on the Vault in the key vault component; "
     "once on it cannot be turned off.",
     types=[VAULT],
-    controls=["CIS Azure 2.0 8.5"],
     data_protection=True,
+    controls=[cis_azure("8.3.5"), checkov("CKV_AZURE_110")],
 )
 def purge_protection(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("properties", "enablePurgeProtection")
@@ -48,8 +51,8 @@ def purge_protection(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Set KeyVaultArgs.soft_delete_retention_days (Vault `properties.soft_delete_retention_in_days`) "
     "to at least protection.soft_delete_retention_days and never set `enable_soft_delete=False`.",
     types=[VAULT],
-    controls=["CIS Azure 2.0 8.5"],
     data_protection=True,
+    controls=[checkov("CKV_AZURE_42"), checkov("CKV_AZURE_111")],
 )
 def soft_delete_retention(r: ResourceView, ctx: Context) -> Verdict:
     enabled = r.get("properties", "enableSoftDelete")
@@ -76,7 +79,7 @@ def soft_delete_retention(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Set `properties.enable_rbac_authorization=True` on the Vault in the key vault component "
     "and grant Key Vault roles instead of access policies.",
     types=[VAULT],
-    controls=["CIS Azure 2.0 8.6"],
+    controls=[cis_azure("8.3.6")],
 )
 def rbac_authorization(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("properties", "enableRbacAuthorization")
@@ -97,8 +100,8 @@ def rbac_authorization(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Keep KeyVaultArgs.public_network_access_enabled=False (Vault "
     "`properties.public_network_access=\"Disabled\"`) and reach the vault through its private endpoint.",
     types=[VAULT],
-    controls=["CIS Azure 2.0 8.7"],
     data_protection=True,
+    controls=[cis_azure("8.3.7", partial=PROD_ONLY), checkov("CKV_AZURE_189", partial=PROD_ONLY)],
 )
 def private_in_prod(r: ResourceView, ctx: Context) -> Verdict:
     if not ctx.is_production:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from policies.context import Context
+from policies.controls import checkov, cis_azure
 from policies.core import (
     ResourceView,
     Severity,
@@ -38,6 +39,8 @@ OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
 PRIVILEGED_ROLES = {OWNER: "Owner", USER_ACCESS_ADMINISTRATOR: "User Access Administrator"}
 _EXTERNAL_WORDS = ("vendor", "partner", "guest", "external", "contractor")
+
+DEFENDER_CHOSEN = "only the plans chosen in m365.defender_plans are checked"
 
 
 @resource_policy(
@@ -86,7 +89,9 @@ def _sends_somewhere(ds: ResourceView) -> bool | None:
     severity=Severity.medium,
     remediation="Add a DiagnosticSetting (the component's `diagnostic_settings`, workspace from the core "
     "component) whose resource_uri is the resource's id, with at least one log or metric enabled.",
-    controls=["CIS Azure 2.0 5.1.5", "CIS Azure 2.0 5.4"],
+    controls=[cis_azure("6.1.1.4", partial="any diagnostic setting with a log or metric enabled passes; Key Vault AuditEvent logging is not required as such",
+                  scope=("azure-native:keyvault:Vault",)),
+        cis_azure("6.1.4", partial="covers Key Vaults, storage accounts, AI accounts and web apps only, and a metrics-only setting passes")],
 )
 def diagnostic_settings(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     for r in stack.of_type(*DIAGNOSABLE):
@@ -124,7 +129,10 @@ def _plan_name(p: ResourceView) -> str | None:
     severity=Severity.high,
     remediation="List the plans in m365.defender_plans; the security component creates one Pricing per plan "
     "with `pricing_tier=\"Standard\"`.",
-    controls=["CIS Azure 2.0 2.1"],
+    controls=[cis_azure("8.1.6.1", partial=DEFENDER_CHOSEN), cis_azure("8.1.5.1", partial=DEFENDER_CHOSEN),
+        cis_azure("8.1.8.1", partial=DEFENDER_CHOSEN), cis_azure("8.1.9.1", partial=DEFENDER_CHOSEN),
+        checkov("CKV_AZURE_61", partial=DEFENDER_CHOSEN), checkov("CKV_AZURE_84", partial=DEFENDER_CHOSEN),
+        checkov("CKV_AZURE_87", partial=DEFENDER_CHOSEN), checkov("CKV_AZURE_234", partial=DEFENDER_CHOSEN)],
 )
 def defender_plans(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     if "azure" not in resources_in_use(stack, ctx.clouds):

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from policies.context import Context
+from policies.controls import checkov, cis_azure
 from policies.core import (
     ResourceView,
     Severity,
@@ -77,7 +78,7 @@ def _rules(r: ResourceView) -> Iterator[tuple[str, Mapping[str, Any] | str]]:
     remediation="Remove the rule, or narrow its source to a private range or service tag in the network "
     "component's named NSG rules; reach machines through Bastion or the VPN instead.",
     types=[NSG, RULE],
-    controls=["CIS Azure 2.0 6.1", "CIS Azure 2.0 6.2"],
+    controls=[cis_azure("7.1"), cis_azure("7.2"), checkov("CKV_AZURE_9"), checkov("CKV_AZURE_10")],
 )
 def no_inbound_admin(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
     found = False
@@ -121,6 +122,7 @@ def _nsg_verdict(owner: str, subnet_name: str, nsg: Any) -> Verdict:
     remediation="Give the subnet an NSG in the network component (Subnet `network_security_group={'id': nsg.id}`); "
     "only GatewaySubnet, AzureFirewallSubnet and RouteServerSubnet are exempt by design.",
     types=[SUBNET, VNET],
+    controls=[cis_azure("7.11"), checkov("CKV2_AZURE_31")],
 )
 def subnet_has_nsg(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
     if r.type == SUBNET:

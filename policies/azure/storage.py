@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from policies.context import Context
+from policies.controls import checkov, cis_azure
 from policies.core import (
     ResourceView,
     Severity,
@@ -30,8 +31,8 @@ BLOB_SERVICE = "azure-native:storage:BlobServiceProperties"
     remediation="Leave `enableHttpsTrafficOnly` unset or true on the storage component "
     "(StorageAccount `enable_https_traffic_only=True`); never pass False.",
     types=[STORAGE_ACCOUNT],
-    controls=["CIS Azure 2.0 3.1"],
     data_protection=True,
+    controls=[cis_azure("9.3.4"), checkov("CKV_AZURE_3")],
 )
 def https_only(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("enableHttpsTrafficOnly")
@@ -50,8 +51,8 @@ def https_only(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Set `minimum_tls_version=\"TLS1_2\"` on the StorageAccount in the storage component; "
     "the provider's default is TLS 1.0.",
     types=[STORAGE_ACCOUNT],
-    controls=["CIS Azure 2.0 3.15"],
     data_protection=True,
+    controls=[cis_azure("9.3.6"), checkov("CKV_AZURE_44")],
 )
 def min_tls(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("minimumTlsVersion")
@@ -69,8 +70,8 @@ def min_tls(r: ResourceView, ctx: Context) -> Verdict:
     severity=Severity.critical,
     remediation="Leave `allow_blob_public_access` unset or False on the StorageAccount in the storage component.",
     types=[STORAGE_ACCOUNT],
-    controls=["CIS Azure 2.0 3.7", "CIS Azure 2.0 3.17"],
     data_protection=True,
+    controls=[cis_azure("9.3.8"), checkov("CKV_AZURE_190"), checkov("CKV2_AZURE_47")],
 )
 def no_public_blob(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("allowBlobPublicAccess")
@@ -89,6 +90,7 @@ def no_public_blob(r: ResourceView, ctx: Context) -> Verdict:
     remediation="Set `allow_shared_key_access=False` on the StorageAccount in the storage component and "
     "grant Entra ID roles (Storage Blob Data *) instead; the provider's default allows keys.",
     types=[STORAGE_ACCOUNT],
+    controls=[cis_azure("9.3.1.3"), checkov("CKV2_AZURE_40")],
 )
 def shared_key_disabled(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("allowSharedKeyAccess")
@@ -110,8 +112,8 @@ def _blob_services(stack: StackView, account: ResourceView) -> list[ResourceView
     severity=Severity.high,
     remediation="Give each storage account a BlobServiceProperties with `delete_retention_policy` and "
     "`container_delete_retention_policy` enabled for at least protection.soft_delete_retention_days.",
-    controls=["CIS Azure 2.0 3.11"],
     data_protection=True,
+    controls=[cis_azure("9.2.1"), cis_azure("9.2.2"), checkov("CKV2_AZURE_38")],
 )
 def blob_soft_delete(stack: StackView, ctx: Context):
     wanted = ctx.soft_delete_retention_days
@@ -153,6 +155,7 @@ def blob_soft_delete(stack: StackView, ctx: Context):
     severity=Severity.medium,
     remediation="Set `is_versioning_enabled=True` on the BlobServiceProperties the storage component creates.",
     data_protection=True,
+    controls=[cis_azure("9.2.3")],
 )
 def blob_versioning(stack: StackView, ctx: Context):
     for account in stack.of_type(STORAGE_ACCOUNT):

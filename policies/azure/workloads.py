@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from policies.context import Context
+from policies.controls import checkov
 from policies.core import (
     ResourceView,
     Severity,
@@ -33,8 +34,8 @@ AI_ACCOUNT = "azure-native:cognitiveservices:Account"
     remediation="Set `https_only=True` on the WebApp in the web-apps component; for Container Apps leave "
     "`ingress.allow_insecure` False.",
     types=[WEB_APP, CONTAINER_APP],
-    controls=["CIS Azure 2.0 9.2"],
     data_protection=True,
+    controls=[checkov("CKV_AZURE_14")],
 )
 def web_https_only(r: ResourceView, ctx: Context) -> Verdict:
     if r.type == CONTAINER_APP:
@@ -60,8 +61,8 @@ def web_https_only(r: ResourceView, ctx: Context) -> Verdict:
     severity=Severity.high,
     remediation="Set `site_config.min_tls_version=\"1.2\"` on the WebApp in the web-apps component.",
     types=[WEB_APP],
-    controls=["CIS Azure 2.0 9.3"],
     data_protection=True,
+    controls=[checkov("CKV_AZURE_15")],
 )
 def web_min_tls(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("siteConfig", "minTlsVersion")
@@ -92,6 +93,7 @@ def _environment_is_internal(stack: StackView, app: ResourceView) -> bool | None
     "`public_network_access=\"Disabled\"`) with private_endpoints_enabled=True; for Container Apps use an "
     "internal environment or `ingress.external=False`.",
     data_protection=True,
+    controls=[checkov("CKV_AZURE_222", partial="checked in production only")],
 )
 def web_private_in_prod(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     apps = stack.of_type(WEB_APP, CONTAINER_APP)
@@ -134,6 +136,7 @@ def web_private_in_prod(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     remediation="Set `properties.disable_local_auth=True` on the cognitiveservices Account in the AI component; "
     "callers use Entra ID and the Cognitive Services OpenAI User role.",
     types=[AI_ACCOUNT],
+    controls=[checkov("CKV_AZURE_236")],
 )
 def openai_local_auth(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("properties", "disableLocalAuth")
@@ -153,6 +156,7 @@ def openai_local_auth(r: ResourceView, ctx: Context) -> Verdict:
     "component and reach it through its private endpoint.",
     types=[AI_ACCOUNT],
     data_protection=True,
+    controls=[checkov("CKV_AZURE_134")],
 )
 def openai_no_public(r: ResourceView, ctx: Context) -> Verdict:
     value = r.get("properties", "publicNetworkAccess")

@@ -55,8 +55,10 @@ def exemptions_valid(stack: StackView, ctx: Context) -> Iterator[Verdict]:
         policy = catalog.get(ex.policy)
         if policy is None:
             yield violation(f"{where}: names no policy; use a name from `infra policy list`")
-        elif policy.locked:
-            yield violation(f"{where}: {ex.policy} cannot be exempted; fix the exemptions or settings instead")
+        elif policy.is_locked:
+            why = "protects data" if policy.data_protection else "polices the exemptions and overrides"
+            yield violation(f"{where}: {ex.policy} is locked ({why}) and cannot be exempted; fix the resource "
+                            "instead, then remove the exemption")
         elif (problem := ex.problem(ctx.today)) is not None:
             yield violation(f"{where}: {problem}; renew it with a justification and a date within 180 days, or remove it")
         elif not _matches_anything(ex, policy, stack):
@@ -87,7 +89,7 @@ def enforcement_valid(stack: StackView, ctx: Context) -> Iterator[Verdict]:
         elif level not in levels:
             bad = True
             yield violation(f"{where}: {level!r} is not an enforcement level; use advisory, mandatory or disabled")
-        elif (policy.data_protection or policy.locked) and level != Enforcement.mandatory.value:
+        elif policy.is_locked and level != Enforcement.mandatory.value:
             bad = True
             yield violation(f"{where}: is {level!r}, but {name} protects data and stays mandatory; remove the override")
     if not bad:

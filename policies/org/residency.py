@@ -44,9 +44,14 @@ def _decide(package: str, value: object, what: str, name: str) -> Verdict:
     return compliant()
 
 
+GLOBAL_AWS_MODULES = frozenset({"iam", "budgets", "organizations", "route53", "cloudfront", "shield", "ssoadmin",
+                                "identitystore", "costexplorer"})
+"""pulumi-aws modules whose resources are global: they hold no data in the provider's region."""
+
+
 @resource_policy(
     name="us-only-residency",
-    description="Keep every provider and resource in US regions and locations",
+    description="Keep every AWS and Azure resource in US regions and locations",
     severity=Severity.critical,
     remediation="Set aws.region / azure.location in the environment to a US region; components take it from "
     "there and never set their own region or location.",
@@ -54,25 +59,29 @@ def _decide(package: str, value: object, what: str, name: str) -> Verdict:
     data_protection=True,
 )
 def us_only(r: ResourceView, ctx: Context) -> Verdict:
+    # The finding belongs to the resource that would hold data abroad: a provider set to a
+    # non-US region holds nothing by itself, and a resource may override its region.
     if r.is_provider:
-        package = r.type.split(":")[2]
-        key = _KEYS.get(package)
-        if key is None:
-            return not_applicable(f"{package} providers have no region")
-        return _decide(package, r.get(key), key, f"provider {r.name}")
+        return not_applicable("providers hold no data; each resource is checked with the region it ends up in")
     key = _KEYS.get(r.package)
     if key is None or not r.custom:
         return not_applicable("not a regional AWS or Azure resource")
+    if r.package == "aws" and r.type.split(":")[1].split("/")[0] in GLOBAL_AWS_MODULES:
+        return not_applicable(f"{r.type} is global, not regional")
     own = r.get(key)
     if own is not None:
         return _decide(r.package, own, key, r.name)
-    if r.provider is not None and r.provider.is_default:
-        # The engine's default provider is not a resource of the stack; check it through the resource.
-        value = r.provider.props.get(key)
+    if r.provider is None:
+        return not_applicable(f"no {key} of its own and its provider is not known here")
+    value = r.provider.props.get(key)
+    if value is None and r.package == "azure-native":
+        # Azure child resources (containers, rules, secrets) have no location; they live with their parent.
+        return not_applicable(f"no location of its own and provider {r.provider.name} sets none")
+    if r.provider.is_default:
         if value is None:
             return not_applicable(f"the default {r.package} provider's {key} is not known here")
         return _decide(r.package, value, f"the default provider's {key}", r.name)
-    return not_applicable(f"no {key} of its own; its explicit provider is checked on its own")
+    return _decide(r.package, value, f"{key} (from provider {r.provider.name})", r.name)
 
 
 POLICIES = (us_only,)

@@ -16,7 +16,7 @@ from policies.core import (
     unknown_until_apply,
     violation,
 )
-from policies.helpers import CLASSIFICATIONS, REQUIRED_TAGS, tags_of
+from policies.helpers import REQUIRED_TAGS, tags_of
 from policies.sdk import supports_tags
 
 _PACKAGES = ("aws", "azure-native")
@@ -45,8 +45,9 @@ def required_tags(r: ResourceView, ctx: Context) -> Verdict:
         return violation(f"{r.name}: tags {', '.join(missing)} are missing; add them (in civic-infra the tagging "
                          "transformation fills them on every resource with a `tags` input)")
     value = tags["data-classification"]
-    if not is_unknown(value) and value not in CLASSIFICATIONS:
-        return violation(f"{r.name}: tag data-classification is {value!r}; use one of {', '.join(CLASSIFICATIONS)}")
+    if not is_unknown(value) and value not in ctx.classifications:
+        return violation(f"{r.name}: tag data-classification is {value!r}; use one of {', '.join(ctx.classifications)} "
+                         "(policy.classifications)")
     return compliant()
 
 

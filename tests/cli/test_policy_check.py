@@ -178,7 +178,7 @@ def test_policy_list(tmp_path):
     for p in listed:
         assert {"name", "description", "severity", "enforcement", "remediation", "controls"} <= set(p)
     by_name = {p["name"]: p for p in listed}
-    assert by_name["aws-s3-public-access-blocked"]["controls"] == ["CIS AWS 3.0 2.1.4"]
+    assert by_name["aws-s3-public-access-blocked"]["controls"][0] == "CIS Amazon Web Services Foundations v7.0.0 3.1.4"
     table = _run("policy", "list")
     assert table.exit_code == 0 and "azure-key-vault-purge-protection" in table.stdout
 

@@ -45,7 +45,11 @@ EXPORT = {
                       propertyDependencies={"kmsKeyId": [f"{P}::aws:kms/key:Key::audit-key"]}),
             _resource("aws:guardduty/detector:Detector", "detector", {"enable": True, "tags": TAGS}),
             _resource("aws:budgets/budget:Budget", "budget", {"budgetType": "COST", "limitAmount": "300", "limitUnit": "USD",
-                                                             "timeUnit": "MONTHLY", "tags": TAGS}),
+                                                             "timeUnit": "MONTHLY", "tags": TAGS,
+                                                             "notifications": [{"comparisonOperator": "GREATER_THAN",
+                                                                                "notificationType": "ACTUAL", "threshold": 80.0,
+                                                                                "thresholdType": "PERCENTAGE",
+                                                                                "subscriberEmailAddresses": ["it@example.org"]}]}),
             _resource("aws:rds/instance:Instance", "db", {
                 "engine": "postgres", "instanceClass": "db.t4g.micro", "storageEncrypted": True, "backupRetentionPeriod": 7,
                 "iamDatabaseAuthenticationEnabled": True, "tags": TAGS,
@@ -117,9 +121,10 @@ def test_env_gives_the_state_its_tier(tmp_project, tmp_path):
     with_env = CliRunner().invoke(app, ["--cwd", str(tmp_project), "policy", "check", "--state", str(path),
                                         "--env", "prod", "--format", "json"])
     assert with_env.exit_code == 5
-    assert [(f["policy"], f["name"]) for f in json.loads(with_env.stdout)["findings"]] == [
-        ("aws-rds-deletion-protection-in-prod", "db")
-    ]
+    findings = [(f["policy"], f["name"]) for f in json.loads(with_env.stdout)["findings"]]
+    assert ("aws-rds-deletion-protection-in-prod", "db") in findings
+    # The state's resources carry environment=dev: audited as prod, tag-values-valid says so.
+    assert {p for p, _ in findings} == {"aws-rds-deletion-protection-in-prod", "tag-values-valid"}
 
 
 @pytest.mark.parametrize(

@@ -78,8 +78,9 @@ VALID_EXEMPTIONS = Settings(exemptions=(
 ))
 INVALID_EXEMPTIONS = Settings(exemptions=(
     Exemption("aws-s3-access-logging", "logs-*", "because", date(2027, 1, 1)),
-    Exemption("aws-s3-versioning", "logs-bucket", "waiting for the lake migration", date(2026, 11, 1)),
-    Exemption("aws-s3-versioning", "nothing-*", "waiting for the lake migration", date(2027, 1, 1)),
+    Exemption("aws-s3-access-logging", "logs-bucket", "waiting for the lake migration", date(2026, 11, 1)),
+    Exemption("aws-s3-versioning", "logs-bucket", "waiting for the lake migration", date(2027, 1, 1)),
+    Exemption("aws-s3-access-logging", "nothing-*", "waiting for the lake migration", date(2027, 1, 1)),
     Exemption("no-such-policy", "logs-bucket", "waiting for the lake migration", date(2027, 1, 1)),
     Exemption("policy-exemptions-valid", "*", "waiting for the lake migration", date(2027, 1, 1)),
     Exemption("aws-s3-tls-only", "logs-bucket", "waiting for the lake migration", date(2027, 12, 1)),
@@ -256,6 +257,14 @@ SCENARIOS: list[Scenario] = [
     Scenario("entra-mfa-for-all-users", [
         _ca("admins-only", users=["00000000-0000-0000-0000-0000000000ad"]),
     ], label="fail_no_policy", ctx={"clouds": ("azure",)}),
+    # An MFA policy for legacy clients only leaves every browser and app sign-in without MFA:
+    # the finding names that policy.
+    Scenario("entra-mfa-for-all-users", [
+        _ca("fail_legacy_clients_only", clients=["exchangeActiveSync", "other"]),
+    ], ctx={"clouds": ("azure",)}),
+    Scenario("entra-mfa-for-all-users", [
+        _ca("pass_modern_clients", clients=["browser", "mobileAppsAndDesktopClients"]),
+    ], ctx={"clouds": ("azure",)}),
     Scenario("entra-block-legacy-authentication", [
         _ca("pass_block_legacy", controls=["block"], clients=["exchangeActiveSync", "other"]),
     ], ctx={"clouds": ("azure",)}),
@@ -315,8 +324,9 @@ SCENARIOS: list[Scenario] = [
     Scenario("aws-s3-public-access-blocked", [
         R("pass_bucket", BUCKET, {"bucket": "b1", "tags": TAGS}),
         R("b1-pab", PAB, {"bucket": "b1", **ALL_FLAGS}, deps={"bucket": ["pass_bucket"]}),
-        R("fail_three_flags", BUCKET, {"bucket": "b2"}),
-        R("b2-pab", PAB, {"bucket": "b2", **ALL_FLAGS, "restrictPublicBuckets": False}, deps={"bucket": ["fail_three_flags"]}),
+        R("b2-three-flags", BUCKET, {"bucket": "b2"}),
+        # The false flag sits on the public access block, so the finding names it, not the bucket.
+        R("fail_b2_pab", PAB, {"bucket": "b2", **ALL_FLAGS, "restrictPublicBuckets": False}, deps={"bucket": ["b2-three-flags"]}),
         R("fail_no_block", BUCKET_V2, {"bucket": "b3"}),
         R("unk_bucket", BUCKET, {"bucket": "b4"}),
         R("b4-pab", PAB, {"bucket": U, **ALL_FLAGS, "blockPublicAcls": U}, deps={"bucket": ["unk_bucket"]}),
@@ -337,6 +347,44 @@ SCENARIOS: list[Scenario] = [
         R("b5-sse", SSE, {"bucket": "b5", "rules": [{"applyServerSideEncryptionByDefault": {"sseAlgorithm": "aws:kms"}}]},
           deps={"bucket": ["fail_managed_key_restricted"]}),
     ]),
+    # pulumi-aws v6 programs and state: encryption, versioning and logging inline on the bucket.
+    Scenario("aws-s3-encrypted", [
+        R("pass_v6_inline_kms", BUCKET, {"bucket": "v6a", "tags": RESTRICTED, "serverSideEncryptionConfiguration": {"rule": KMS_RULE[0]}}),
+        R("pass_v6_inline_aes", BUCKET, {"bucket": "v6b", "tags": TAGS, "serverSideEncryptionConfiguration": {"rule": AES_RULE[0]}}),
+        R("pass_v6_bucketv2_list", BUCKET_V2, {"bucket": "v6c", "serverSideEncryptionConfigurations": [{"rules": AES_RULE}]}),
+        R("fail_v6_inline_aes_confidential", BUCKET, {"bucket": "v6d", "tags": {**TAGS, "data-classification": "confidential"},
+                                                     "serverSideEncryptionConfiguration": {"rule": AES_RULE[0]}}),
+        R("unk_v6_inline", BUCKET, {"bucket": "v6e", "serverSideEncryptionConfiguration": U}),
+    ]),
+    Scenario("aws-s3-versioning", [
+        R("pass_v6_inline", BUCKET, {"bucket": "v6a", "versioning": {"enabled": True, "mfaDelete": False}}),
+        R("pass_v6_bucketv2_list", BUCKET_V2, {"bucket": "v6b", "versionings": [{"enabled": True}]}),
+        R("fail_v6_disabled", BUCKET, {"bucket": "v6c", "versioning": {"enabled": False}}),
+    ]),
+    Scenario("aws-s3-access-logging", [
+        R("pass_v6_inline", BUCKET, {"bucket": "v6a", "logging": {"targetBucket": "v6-logs", "targetPrefix": "a/"}},
+          deps={"logging": ["pass_v6_destination"]}),
+        R("pass_v6_list", BUCKET, {"bucket": "v6b", "loggings": [{"targetBucket": "v6-logs"}]}),
+        R("pass_v6_destination", BUCKET, {"bucket": "v6-logs"}),
+        R("fail_v6_none", BUCKET, {"bucket": "v6c"}),
+    ]),
+    Scenario("aws-cloudtrail-bucket-access-logging", [
+        R("logs", BUCKET, {"bucket": "access-logs"}),
+        R("pass_trail_bucket", BUCKET, {"bucket": "trail"}),
+        R("trail-logging", LOGGING, {"bucket": "trail", "targetBucket": "access-logs"},
+          deps={"bucket": ["pass_trail_bucket"], "targetBucket": ["logs"]}),
+        R("trail", TRAIL, {"name": "org", "s3BucketName": "trail", "isMultiRegionTrail": True},
+          deps={"s3BucketName": ["pass_trail_bucket"]}),
+        R("fail_self_logged", BUCKET, {"bucket": "trail2"}),
+        R("trail2-logging", LOGGING, {"bucket": "trail2", "targetBucket": "trail2"},
+          deps={"bucket": ["fail_self_logged"], "targetBucket": ["fail_self_logged"]}),
+        R("trail2", TRAIL, {"name": "two", "s3BucketName": "trail2"}, deps={"s3BucketName": ["fail_self_logged"]}),
+        R("fail_unlogged_by_name", BUCKET, {"bucket": "trail3"}),
+        R("trail3", TRAIL, {"name": "three", "s3BucketName": "trail3"}),
+        R("pass_v6_inline", BUCKET, {"bucket": "trail4", "loggings": [{"targetBucket": "access-logs"}]}),
+        R("trail4", TRAIL, {"name": "four", "s3BucketName": "trail4"}, deps={"s3BucketName": ["pass_v6_inline"]}),
+        R("other-bucket", BUCKET, {"bucket": "not-a-trail-bucket"}),
+    ]),
     Scenario("aws-s3-versioning", [
         R("pass_enabled", BUCKET, {"bucket": "b1"}),
         R("b1-ver", VERSIONING, {"bucket": "b1", "versioningConfiguration": {"status": "Enabled"}}, deps={"bucket": ["pass_enabled"]}),
@@ -352,6 +400,7 @@ SCENARIOS: list[Scenario] = [
         R("fail_unlogged", BUCKET, {"bucket": "other"}),
     ]),
     Scenario("aws-s3-tls-only", [
+        R("pass_v6_inline_policy", BUCKET, {"bucket": "b0", "policy": doc(TLS_DENY)}),
         R("pass_tls", BUCKET, {"bucket": "b1"}),
         R("b1-policy", BPOL, {"bucket": "b1", "policy": doc(TLS_DENY)}, deps={"bucket": ["pass_tls"], "policy": ["pass_tls"]}),
         R("fail_no_deny", BUCKET, {"bucket": "b2"}),
@@ -372,6 +421,9 @@ SCENARIOS: list[Scenario] = [
         R("fail_aws_star", BPOL, {"bucket": "b4", "policy": doc({"Effect": "Allow", "Principal": {"AWS": ["*"]},
                                                                  "Action": ["s3:GetObject"], "Resource": "arn:aws:s3:::b4/*"})}),
         R("unk_policy", BPOL, {"bucket": "b5", "policy": U}),
+        R("fail_v6_inline_public", BUCKET, {"bucket": "b6", "policy": doc({"Effect": "Allow", "Principal": "*",
+                                                                           "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b6/*"})}),
+        R("pass_v6_no_inline", BUCKET, {"bucket": "b7"}),
     ]),
     # --- KMS, RDS, analytics ---------------------------------------------------------------
     Scenario("aws-kms-key-rotation", [
@@ -445,7 +497,25 @@ SCENARIOS: list[Scenario] = [
                                                       "Action": "sts:AssumeRoleWithWebIdentity"})}),
         R("fail_no_external_id", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": [VENDOR]}, "Action": "sts:AssumeRole"})}),
         R("fail_any_account", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})}),
+        R("pass_partner_people_with_mfa", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:root"},
+                                                                         "Action": "sts:AssumeRole",
+                                                                         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}})}),
+        R("fail_mfa_if_exists", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:root"},
+                                                               "Action": "sts:AssumeRole",
+                                                               "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "true"}}})}),
     ], ctx={"aws_account_ids": (OWN,)}),
+    # Without --env the own account comes from the provider (program or stack config aws:allowedAccountIds).
+    Scenario("aws-iam-cross-account-external-id", [
+        R("pass_own_account_from_config", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"},
+                                                                         "Action": "sts:AssumeRole"})}),
+        R("fail_vendor", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{VENDOR}:root"},
+                                                        "Action": "sts:AssumeRole"})}),
+    ], default_providers={"aws": {"region": "us-east-1", "allowedAccountIds": json.dumps([OWN])}}),
+    Scenario("aws-iam-cross-account-external-id", [
+        R("own-account-unknown", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OWN}:root"},
+                                                                "Action": "sts:AssumeRole"})}),
+        R("fail_anyone", ROLE, {"assumeRolePolicy": doc({"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"})}),
+    ]),
     Scenario("aws-iam-no-users", [
         R("fail_user", USER, {"name": "deploy-bot"}),
         R("fail_key", ACCESS_KEY, {"user": "deploy-bot"}),
@@ -509,17 +579,34 @@ SCENARIOS: list[Scenario] = [
         R("entra-group", GROUP, {"displayName": "g"}),
         R("unk_tags", BUCKET, {"bucket": "d", "tags": U}),
     ]),
+    # The classification vocabulary is the organisation's: the four-level default, or its own.
+    Scenario("required-tags", [
+        R("pass_confidential", BUCKET, {"bucket": "c", "tags": {**TAGS, "data-classification": "confidential"}}),
+        R("pass_restricted", BUCKET, {"bucket": "r", "tags": RESTRICTED}),
+    ]),
+    Scenario("required-tags", [
+        R("pass_own_level", BUCKET, {"bucket": "s", "tags": {**TAGS, "data-classification": "secret"}}),
+        R("fail_not_in_vocabulary", BUCKET, {"bucket": "r", "tags": RESTRICTED}),
+    ], ctx={"classifications": ("open", "protected", "secret"), "sensitive_classifications": ("secret",)}),
     Scenario("us-only-residency", [
-        R("pass_aws_provider", AWS_PROVIDER, {"region": "us-east-1", "allowedAccountIds": json.dumps([OWN])}),
-        R("fail_eu_provider", AWS_PROVIDER, {"region": "eu-west-1"}),
-        R("pass_azure_provider", AZ_PROVIDER, {"location": "eastus2", "subscriptionId": "s"}),
-        R("fail_azure_provider", AZ_PROVIDER, {"location": "westeurope"}),
+        R("aws-us-provider", AWS_PROVIDER, {"region": "us-east-1", "allowedAccountIds": json.dumps([OWN])}),
+        # A provider in Europe holds nothing; the resources that end up there are the findings.
+        R("aws-eu-provider", AWS_PROVIDER, {"region": "eu-west-1"}),
+        R("azure-us-provider", AZ_PROVIDER, {"location": "eastus2", "subscriptionId": "s"}),
+        R("azure-eu-provider", AZ_PROVIDER, {"location": "westeurope"}),
         R("pass_location_display_name", SA, {"location": "East US 2", "kind": "StorageV2"}),
         R("pass_global", "azure-native:network:PrivateZone", {"location": "Global", "privateZoneName": "privatelink.vaultcore.azure.net"}),
         R("fail_location", KV, {"location": "northeurope", "properties": {}}),
-        R("fail_region_override", BUCKET, {"bucket": "b", "region": "eu-central-1"}, provider="pass_aws_provider"),
-        R("pass_region_override", BUCKET, {"bucket": "c", "region": "us-west-2"}, provider="fail_eu_provider"),
-        R("inherits", BUCKET, {"bucket": "d"}, provider="pass_aws_provider"),
+        R("fail_region_override", BUCKET, {"bucket": "b", "region": "eu-central-1"}, provider="aws-us-provider"),
+        R("pass_region_override", BUCKET, {"bucket": "c", "region": "us-west-2"}, provider="aws-eu-provider"),
+        R("pass_inherits_us", BUCKET, {"bucket": "d"}, provider="aws-us-provider"),
+        R("fail_inherits_eu", BUCKET, {"bucket": "e"}, provider="aws-eu-provider"),
+        R("iam-role-is-global", ROLE, {"assumeRolePolicy": "{}"}, provider="aws-eu-provider"),
+        R("fail_inherits_westeurope", "azure-native:resources:ResourceGroup", {"resourceGroupName": "rg"}, provider="azure-eu-provider"),
+        R("pass_inherits_eastus2", "azure-native:resources:ResourceGroup", {"resourceGroupName": "rg2"}, provider="azure-us-provider"),
+        R("azure-no-location-provider", AZ_PROVIDER, {"subscriptionId": "s"}),
+        R("child-without-location", "azure-native:storage:BlobContainer", {"accountName": "sa", "containerName": "c"},
+          provider="azure-no-location-provider"),
         R("unk_location", SA, {"location": U}),
     ]),
     Scenario("us-only-residency", [
@@ -606,6 +693,20 @@ SCENARIOS: list[Scenario] = [
             "keyName": "cmk", "keyVaultUri": "https://kv.vault.azure.net"}}}, deps={"encryption": ["az-vault"]}),
         R("fail_storage_platform_key", SA, {"tags": RESTRICTED, "encryption": {"keySource": "Microsoft.Storage"}}),
     ]),
+    Scenario("restricted-data-rotating-cmk", [
+        R("static", KMS, {"enableKeyRotation": False}),
+        R("fail_confidential_static_key", BUCKET, {"bucket": "c", "tags": {**TAGS, "data-classification": "confidential"}}),
+        R("c-sse", SSE, {"bucket": "c", "rules": KMS_RULE}, deps={"bucket": ["fail_confidential_static_key"], "rules": ["static"]}),
+        R("rotating", KMS, {"enableKeyRotation": True}),
+        R("pass_v6_inline_rotating", BUCKET, {"bucket": "v6", "tags": RESTRICTED, "serverSideEncryptionConfiguration": {"rule": KMS_RULE[0]}},
+          deps={"serverSideEncryptionConfiguration": ["rotating"]}),
+    ]),
+    Scenario("restricted-data-rotating-cmk", [
+        R("static", KMS, {"enableKeyRotation": False}),
+        R("fail_secret_static_key", BUCKET, {"bucket": "s", "tags": {**TAGS, "data-classification": "secret"}}),
+        R("s-sse", SSE, {"bucket": "s", "rules": KMS_RULE}, deps={"bucket": ["fail_secret_static_key"], "rules": ["static"]}),
+        R("restricted-is-not-sensitive-here", BUCKET, {"bucket": "r", "tags": RESTRICTED}),
+    ], ctx={"classifications": ("open", "restricted", "secret"), "sensitive_classifications": ("secret",)}),
     Scenario("policy-exemptions-valid", [
         R("logs-bucket", BUCKET, {"bucket": "logs"}),
     ], ctx={"settings": VALID_EXEMPTIONS}),
@@ -615,3 +716,8 @@ SCENARIOS: list[Scenario] = [
     Scenario("policy-enforcement-valid", [], ctx={"settings": Settings(enforcement={"required-tags": "advisory"})}),
     Scenario("policy-enforcement-valid", [], label="fail_downgrade", ctx={"settings": Settings(enforcement={"aws-s3-encrypted": "disabled", "no-such-policy": "advisory"})}),
 ]
+
+
+from tests.policies.cases_coverage import SCENARIOS as _COVERAGE  # noqa: E402
+
+SCENARIOS += _COVERAGE

@@ -73,13 +73,13 @@ def test_engine_exemption_suppresses_only_the_matching_finding():
 
     from policies.context import Exemption, Settings
 
-    s = Scenario("aws-s3-versioning", [R("logs-bucket", "aws:s3/bucket:Bucket", {"bucket": "logs"}),
+    s = Scenario("aws-s3-access-logging", [R("logs-bucket", "aws:s3/bucket:Bucket", {"bucket": "logs"}),
                                        R("data-bucket", "aws:s3/bucket:Bucket", {"bucket": "data"})],
-                 ctx={"settings": Settings(exemptions=(Exemption("aws-s3-versioning", "logs-*", "log objects are never rewritten", date(2027, 1, 1)),))})
+                 ctx={"settings": Settings(exemptions=(Exemption("aws-s3-access-logging", "logs-*", "log objects are never rewritten", date(2027, 1, 1)),))})
     engine = engine_findings(s)
     assert {u for u, _ in engine} == {urn(s.label, s.resources[1])}
     # Offline the exempted finding stays listed, marked exempted.
     from policies.evaluate import evaluate
 
-    ev = evaluate(offline_stack(s), context(s), [policies_by_name()["aws-s3-versioning"]])
+    ev = evaluate(offline_stack(s), context(s), [policies_by_name()["aws-s3-access-logging"]])
     assert sorted((f.name, f.exempted) for f in ev.findings) == [("data-bucket", False), ("logs-bucket", True)]

@@ -56,7 +56,13 @@ def test_analyzer_info_lists_every_policy(analyzer):
     by_name = {p.name: p for p in info.policies}
     assert by_name["aws-s3-encrypted"].policy_type == analyzer_pb2.POLICY_TYPE_STACK
     assert by_name["azure-storage-min-tls-1-2"].policy_type == analyzer_pb2.POLICY_TYPE_RESOURCE
-    assert by_name["azure-storage-min-tls-1-2"].framework.reference == "3.15"
+    tls = by_name["azure-storage-min-tls-1-2"].framework
+    assert (tls.name, tls.version, tls.reference) == ("CIS Microsoft Azure Foundations", "v6.0.0", "9.3.6")
+    assert "Checkov 3.3.30 CKV_AZURE_44" in tls.specification
+    # Over the wire too, every reference of every framework arrives.
+    cmk = by_name["restricted-data-rotating-cmk"]
+    assert "CIS Amazon Web Services Foundations v7.0.0 4.6 (partial)" in cmk.framework.specification
+    assert "cis-aws-v7.0.0:4.6:partial" in cmk.tags
     assert by_name["azure-storage-min-tls-1-2"].remediation_steps
 
 
@@ -77,7 +83,7 @@ def test_resource_and_stack_validation_over_grpc(analyzer):
     response = analyzer.Analyze(analyzer_pb2.AnalyzeRequest(
         type="azure-native:storage:StorageAccount", urn=urn, name="exports",
         properties=_struct({"minimumTlsVersion": "TLS1_0", "allowSharedKeyAccess": False, "location": "eastus2",
-                            "tags": {"owner": "o", "environment": "dev", "cost-center": "c", "data-classification": "internal"}}),
+                            "tags": {"owner": "it@example.org", "environment": "dev", "cost-center": "c", "data-classification": "internal"}}),
     ))
     names = sorted(d.policyName for d in response.diagnostics)
     assert names == ["azure-storage-min-tls-1-2"]

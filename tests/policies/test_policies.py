@@ -61,14 +61,13 @@ def test_at_least_forty_policies_with_complete_metadata():
         assert p.description.split()[0] in IMPERATIVE_VERBS, p.description
         assert isinstance(p.severity, Severity) and isinstance(p.enforcement, Enforcement)
         assert p.remediation and ("_" in p.remediation or "infra:" in p.remediation or "." in p.remediation)
-        for ref in p.controls:
-            assert re.fullmatch(r"CIS (Azure|AWS) \d\.\d \d+(\.\d+)*", ref), ref
+        # Control references are checked against the editions' vocabulary in test_controls.py.
 
 
 IMPERATIVE_VERBS = {
     "Allow", "Require", "Disallow", "Disable", "Keep", "Enable", "Authorise", "Deny", "Attach", "Send", "Turn",
     "Grant", "Limit", "Pin", "Serve", "Block", "Encrypt", "Record", "Rotate", "Authenticate", "Protect", "Enforce",
-    "Create", "Take", "Validate", "Tag", "Pass", "End", "Set",
+    "Create", "Take", "Validate", "Tag", "Pass", "End", "Set", "Run", "Audit", "Open", "Sign", "Name",
 }
 
 
