@@ -111,12 +111,16 @@ def check_capture(
     )
 
 
-def check_environment(project: Project, env: Any, *, today: date | None = None) -> PolicyReport:
-    """The offline plan of `env` (cli.plan.plan_environment), checked against every policy."""
-    from cli.plan import plan_environment
+def check_environment(project: Project, env: Any, *, today: date | None = None, use_cache: bool = False) -> PolicyReport:
+    """The offline plan of `env` (cli.plan.plan_environment), checked against every policy.
+
+    With `use_cache`, a capture cached by an earlier offline command is reused (cli.cache);
+    the engine preflight leaves it off and always runs the program.
+    """
+    from cli.cache import environment_capture
     from stacks.loader import stack_file
 
-    capture = plan_environment(project, env)
+    capture = environment_capture(project, env, use_cache=use_cache)
     location = project.display(stack_file(project.stacks_dir, env.name))
     return check_capture(capture, env, today=today, location=location)
 
@@ -339,6 +343,7 @@ def compliance_from_report(report: PolicyReport, revision: str) -> ComplianceRep
     )
 
 
-def compliance_report(project: Project, env: Any, *, today: date | None = None) -> ComplianceReport:
+def compliance_report(project: Project, env: Any, *, today: date | None = None, use_cache: bool = False) -> ComplianceReport:
     """The compliance report of one environment's offline plan."""
-    return compliance_from_report(check_environment(project, env, today=today), git_revision(project.root))
+    report = check_environment(project, env, today=today, use_cache=use_cache)
+    return compliance_from_report(report, git_revision(project.root))

@@ -19,6 +19,7 @@ def compliance(
         Path | None,
         typer.Option("--output-dir", "-o", help="Folder for report.md and report.html; default .infra/compliance/<env>/."),
     ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the program even if an earlier offline command cached its capture (.infra/cache/).")] = False,
 ) -> None:
     """Write a compliance report of the environment's offline plan: report.md and a self-contained report.html.
 
@@ -33,7 +34,7 @@ def compliance(
 
     project = project_of(ctx)
     environment = load(project, env)
-    report = compliance_report(project, environment)
+    report = compliance_report(project, environment, use_cache=not no_cache)
     folder = output_dir or project.state_dir / "compliance" / env
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -21,19 +21,20 @@ def plan(
         Format, typer.Option("--format", "-f", help="table: a tree by component; json: the capture; markdown: a PR summary.")
     ] = Format.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the program even if an earlier offline command cached its capture (.infra/cache/).")] = False,
 ) -> None:
     """Run the platform program under Pulumi's mock runtime and show every resource it registers.
 
     Needs no Pulumi CLI, no credentials and no network. Secret inputs show as [secret].
     """
+    from cli.cache import environment_capture
     from cli.context import load, project_of
     from cli.output import emit, to_json
-    from cli.plan import plan_environment
     from cli.render.plan import render_markdown, render_tree
 
     project = project_of(ctx)
     environment = load(project, env)
-    capture = plan_environment(project, environment)
+    capture = environment_capture(project, environment, use_cache=not no_cache)
     if format is Format.json:
         emit(to_json(capture.to_json()), output)
     elif format is Format.markdown:

@@ -43,6 +43,7 @@ def check(
     state: Annotated[Path | None, typer.Option("--state", help="Check a `pulumi stack export` file: the deployed state, without running any program.")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, markdown (for a PR) or sarif (for GitHub code scanning).")] = ReportFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="With --env: run the program even if an earlier offline command cached its capture (.infra/cache/). --program is never cached.")] = False,
 ) -> None:
     """Evaluate every policy offline. Exit 0 when no unexempted mandatory violation exists, 5 otherwise.
 
@@ -69,7 +70,7 @@ def check(
         if state is not None:
             report = policycheck.check_state(state, environment)
         else:
-            report = policycheck.check_environment(project_of(ctx), environment)
+            report = policycheck.check_environment(project_of(ctx), environment, use_cache=not no_cache)
     text = {
         ReportFormat.table: render.render_table,
         ReportFormat.json: render.render_json,
