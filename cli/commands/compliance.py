@@ -14,11 +14,13 @@ def register(app: typer.Typer) -> None:
 
 def compliance(
     ctx: typer.Context,
-    env: Annotated[str, typer.Option("--env", "-e", help="Environment to report on, e.g. prod.")],
+    env: Annotated[str | None, typer.Option("--env", "-e", help="Environment to report on, e.g. prod.")] = None,
     output_dir: Annotated[
         Path | None,
-        typer.Option("--output-dir", "-o", help="Folder for report.md and report.html; default .infra/compliance/<env>/."),
+        typer.Option("--output-dir", "-o", help="Folder for report.md and report.html; default .infra/compliance/<env>/ (with --all: <folder>/<env>/)."),
     ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every environment, each in its own process, at most --parallel at once.")] = False,
+    parallel: Annotated[int, typer.Option("--parallel", help="With --all: how many environments run at once.")] = 2,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the program even if an earlier offline command cached its capture (.infra/cache/).")] = False,
 ) -> None:
     """Write a compliance report of the environment's offline plan: report.md and a self-contained report.html.
@@ -27,12 +29,20 @@ def compliance(
     resource's status: pass, fail, exempt or not applicable; with the date and git revision.
     The report is written whatever it finds; use `infra policy check` to gate.
     """
+    from cli import fanout
     from cli.context import load, project_of
     from cli.errors import UsageError
     from cli.policycheck import compliance_report
     from cli.render.compliance import render_html, render_markdown
 
+    fanout.check_selection(env, all_, parallel)
     project = project_of(ctx)
+    if all_:
+        def args(name: str) -> list[str]:
+            folder = ["--output-dir", str(output_dir / name)] if output_dir else []
+            return ["compliance", "--env", name, *folder, *(["--no-cache"] if no_cache else [])]
+
+        raise typer.Exit(fanout.relay(fanout.run_each(project.root, fanout.environments(project), args, parallel)))
     environment = load(project, env)
     report = compliance_report(project, environment, use_cache=not no_cache)
     folder = output_dir or project.state_dir / "compliance" / env
