@@ -89,6 +89,7 @@ class EmailStr(str):
         field.update(type="string", format="email")
         return field
 
+
 AwsAccountId = Annotated[
     str,
     StringConstraints(pattern=r"^\d{12}$"),
@@ -97,13 +98,8 @@ AwsAccountId = Annotated[
 
 PolicyName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
-US_AZURE_LOCATIONS = frozenset(
-    {
-        "eastus", "eastus2", "centralus", "northcentralus", "southcentralus",
-        "westcentralus", "westus", "westus2", "westus3",
-    }
-)  # fmt: skip
-US_AWS_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-1", "us-west-2"})
+# in their own module so the policies can read them without loading this model (and pydantic)
+from stacks.regions import US_AWS_REGIONS, US_AZURE_LOCATIONS  # noqa: E402, F401
 
 _AZURE_LOCATION = re.compile(r"^[a-z0-9]+$")
 
