@@ -292,3 +292,18 @@ def test_engine_preflight_path_does_not_use_the_cache(project_copy, secret_captu
     check_environment(project, env)
     check_environment(project, env)
     assert calls == ["dev", "dev"] and not (project_copy / ".infra" / "cache").exists()
+
+
+def test_a_program_directory_is_never_cached_and_its_changes_always_count(tmp_path, on):
+    program = tmp_path / "program"
+    shutil.copytree(REPO / "tests" / "fixtures" / "standalone_program", program,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    args = ["policy", "check", "--program", str(program), "--stack", "dev", "--format", "json"]
+    before = CliRunner().invoke(app, args)
+    assert before.exit_code == 5, before.output
+    main = program / "__main__.py"
+    main.write_text(main.read_text(encoding="utf-8") + '\naws.s3.Bucket("added-later")\n', encoding="utf-8")
+    after = CliRunner().invoke(app, args)
+    names = {f["name"] for f in json.loads(after.stdout)["findings"]}
+    assert "added-later" in names and "added-later" not in before.stdout
+    assert not (program / ".infra").exists()
