@@ -8,6 +8,7 @@ Costs are CPU seconds (user + system) of the child processes, the median of inte
 so other work on the machine disturbs them less than wall time. Each line prints both sides,
 the ratio and PASS/MISS against the issue's target; `bench/results.json` and
 `bench/results.md` keep the numbers. Exit 0 always: these are measurements for people.
+The cache measurement empties the project's .infra/cache/ first.
 
 1. help       `infra --help` / `python -c "import typer"`                        target <= 1.5
 2. plan       `infra plan --env prod` / the flat set_mocks floor                  target <= 1.0
