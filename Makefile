@@ -25,8 +25,16 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+# Checkov (the bench extra) lives in its own virtualenv: its pins would change the tool's.
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: pyproject.toml
+	@test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BIN)/python -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["bench"]))' > $(BENCH_VENV)/requirements.txt
+	$(BENCH_VENV)/bin/python -m pip install --quiet -r $(BENCH_VENV)/requirements.txt
+	@touch $@
+
+bench: $(STAMP) $(BENCH_VENV)/.installed
+	CHECKOV=$(BENCH_VENV)/bin/checkov $(BIN)/python bench/run.py
 
 # the property test that every valid environment plans, with many more examples than CI runs
 plan-property: $(STAMP)
@@ -34,4 +42,4 @@ plan-property: $(STAMP)
 		tests/stacks/test_every_valid_environment_plans.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .ruff_cache

@@ -70,6 +70,37 @@ for _module in (envs, validate, plan, schema, policy, compliance, graph, report,
     _module.register(app)
 
 
+def _help_group() -> Any:
+    """The root group with every command as a help-only stub, for `infra --help`.
+
+    Building the real commands means Typer inspecting every option of every command, which
+    costs more than importing Typer; the root help needs only each command's name and help.
+    tests/cli/test_command_imports.py checks the output equals the full build's.
+    """
+    import inspect
+
+    from typer.main import get_command, get_command_name, solve_typer_info_defaults
+
+    commands, groups = app.registered_commands, app.registered_groups
+    app.registered_commands, app.registered_groups = [], []
+    try:
+        root = get_command(app)
+    finally:
+        app.registered_commands, app.registered_groups = commands, groups
+    for info in commands:
+        doc = inspect.cleandoc(info.help) if info.help is not None else inspect.getdoc(info.callback)
+        name = info.name or get_command_name(info.callback.__name__)
+        root.add_command(typer.core.TyperCommand(name=name, help=doc, short_help=info.short_help,
+                                                 hidden=info.hidden, deprecated=info.deprecated))
+    for info in groups:
+        solved = solve_typer_info_defaults(info)
+        root.add_command(typer.core.TyperCommand(name=solved.name, help=solved.help, short_help=solved.short_help,
+                                                 hidden=solved.hidden, deprecated=solved.deprecated))
+    return root
+
+
 def run() -> None:
     """Console-script entry point."""
+    if sys.argv[1:] in (["--help"], ["-h"]):
+        sys.exit(_help_group()(prog_name="infra"))
     sys.exit(app())

@@ -116,12 +116,16 @@ def check_capture(
     )
 
 
-def check_environment(project: Project, env: Any, *, today: date | None = None) -> PolicyReport:
-    """The offline plan of `env` (cli.plan.plan_environment), checked against every policy."""
-    from cli.plan import plan_environment
+def check_environment(project: Project, env: Any, *, today: date | None = None, use_cache: bool = False) -> PolicyReport:
+    """The offline plan of `env` (cli.plan.plan_environment), checked against every policy.
+
+    With `use_cache`, a capture cached by an earlier offline command is reused (cli.cache);
+    the engine preflight leaves it off and always runs the program.
+    """
+    from cli.cache import environment_capture
     from stacks.loader import stack_file
 
-    capture = plan_environment(project, env)
+    capture = environment_capture(project, env, use_cache=use_cache)
     location = project.display(stack_file(project.stacks_dir, env.name))
     return check_capture(capture, env, today=today, location=location)
 
@@ -596,7 +600,7 @@ def _observed_check(capture: Capture, env: Any | None, *, today: date | None, lo
 
 
 def compliance_inputs(project: Project, env: Any | None, state: Path | None = None, *,
-                      today: date | None = None) -> tuple[PolicyReport, tuple[Any, ...]]:
+                      today: date | None = None, use_cache: bool = False) -> tuple[PolicyReport, tuple[Any, ...]]:
     """The observed policy report of an environment's plan, or of a state export (with --env: its context)."""
     from policies.context import context_from_environment
 
@@ -605,13 +609,16 @@ def compliance_inputs(project: Project, env: Any | None, state: Path | None = No
 
         report = _observed_check(read_state(state), env, today=today, location=str(state))
     else:
-        from cli.plan import plan_environment
+        from cli.cache import environment_capture
 
-        report = _observed_check(plan_environment(project, env), env, today=today, location=None)
+        report = _observed_check(environment_capture(project, env, use_cache=use_cache), env, today=today,
+                                 location=None)
     exemptions = context_from_environment(env, today).settings.exemptions if env is not None else ()
     return report, exemptions
 
 
-def compliance_report(project: Project, env: Any, *, today: date | None = None) -> ComplianceReport:
+def compliance_report(project: Project, env: Any, *, today: date | None = None,
+                      use_cache: bool = False) -> ComplianceReport:
     """The compliance report of one environment's offline plan."""
-    return compliance_from_reports([compliance_inputs(project, env, today=today)], project.root)
+    return compliance_from_reports([compliance_inputs(project, env, today=today, use_cache=use_cache)],
+                                   project.root)

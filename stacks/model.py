@@ -11,14 +11,13 @@ import ipaddress
 import re
 from datetime import date
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     PlainSerializer,
     StringConstraints,
@@ -60,6 +59,38 @@ def _private_cidr(value: str) -> str:
 
 PrivateCidr = Annotated[str, AfterValidator(_private_cidr)]
 
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+def _email(value: str) -> str:
+    if len(value) > 254 or len(value.partition("@")[0]) > 64 or not _EMAIL.match(value):
+        raise ValueError("value is not a valid email address; write a full address such as it@example.org")
+    return value
+
+
+class EmailStr(str):
+    """An email address, checked for syntax.
+
+    Not pydantic's EmailStr: that imports email-validator and idna into every command that
+    loads the model (validate, plan, policy check). Validated values are plain `str`.
+    """
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_after_validator_function(_email, core_schema.str_schema())
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: Any, handler: Any) -> Any:
+        field = handler(schema)
+        field.update(type="string", format="email")
+        return field
+
+
 AwsAccountId = Annotated[
     str,
     StringConstraints(pattern=r"^\d{12}$"),
@@ -68,13 +99,8 @@ AwsAccountId = Annotated[
 
 PolicyName = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 
-US_AZURE_LOCATIONS = frozenset(
-    {
-        "eastus", "eastus2", "centralus", "northcentralus", "southcentralus",
-        "westcentralus", "westus", "westus2", "westus3",
-    }
-)  # fmt: skip
-US_AWS_REGIONS = frozenset({"us-east-1", "us-east-2", "us-west-1", "us-west-2"})
+# in their own module so the policies can read them without loading this model (and pydantic)
+from stacks.regions import US_AWS_REGIONS, US_AZURE_LOCATIONS  # noqa: E402, F401
 
 _AZURE_LOCATION = re.compile(r"^[a-z0-9]+$")
 

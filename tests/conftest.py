@@ -53,3 +53,9 @@ def tmp_project(tmp_path: Path) -> Path:
     )
     (tmp_path / "stacks").mkdir()
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _no_capture_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests run each program afresh (and may stub it); tests/cli/test_cache.py turns the cache on."""
+    monkeypatch.setenv("INFRA_NO_CACHE", "1")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Annotated
 
@@ -21,6 +23,8 @@ def compliance(
         Path | None,
         typer.Option("--output-dir", "-o", help="Folder for report.md, report.html and report.json; default .infra/compliance/<env|all>/."),
     ] = None,
+    parallel: Annotated[int, typer.Option("--parallel", help="With --all: how many environments' programs run at once, each in its own process.")] = 2,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the program even if an earlier offline command cached its capture (.infra/cache/).")] = False,
 ) -> None:
     """Write a compliance report: report.md, a self-contained report.html and report.json.
 
@@ -30,6 +34,7 @@ def compliance(
     resource the verdict with the values observed. Written whatever it finds; `infra policy
     check` is the gate.
     """
+    from cli import fanout
     from cli.context import load, project_of
     from cli.errors import UsageError
     from cli.policycheck import compliance_from_reports, compliance_inputs
@@ -39,20 +44,24 @@ def compliance(
         raise UsageError("--all reports on every environment's plan; leave out --env and --state")
     if not all_ and env is None and state is None:
         raise UsageError("pass --env ENV, --state FILE (optionally with --env), or --all")
+    if parallel < 1:
+        raise UsageError(f"--parallel must be at least 1, got {parallel}")
     if state is not None and not state.is_file():
         raise UsageError(f"--state {state}: no such file; pass a `pulumi stack export` file")
     project = project_of(ctx)
+    use_cache = not no_cache
     if all_:
-        from stacks.loader import environment_names
-
-        names = environment_names(project.stacks_dir)
-        if not names:
-            raise UsageError(f"--all: no Pulumi.<env>.yaml in {project.stacks_dir}")
-        inputs = [compliance_inputs(project, load(project, name)) for name in names]
+        names = fanout.environments(project)
+        if use_cache and parallel > 1 and len(names) > 1:
+            # each environment's program runs in its own process and fills the capture cache;
+            # the one combined report below then reads those captures
+            fanout.run_each(project.root, names, lambda n: ["plan", "--env", n, "--format", "json",
+                                                              "--output", os.devnull], parallel)
+        inputs = [compliance_inputs(project, load(project, name), use_cache=use_cache) for name in names]
         label = "all"
     else:
         environment = load(project, env) if env is not None else None
-        inputs = [compliance_inputs(project, environment, state)]
+        inputs = [compliance_inputs(project, environment, state, use_cache=use_cache)]
         label = env or (state.stem if state is not None else "report")
     report = compliance_from_reports(inputs, project.root)
     folder = output_dir or project.state_dir / "compliance" / label

@@ -46,6 +46,7 @@ def graph(
             "components: one node per top-level component, small enough for a README (<env>-components.dot).",
         ),
     ] = GraphLevel.resources,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the program even if an earlier offline command cached its capture (.infra/cache/).")] = False,
 ) -> None:
     """Draw the components and resource dependencies of an environment from its offline plan.
 
@@ -53,14 +54,14 @@ def graph(
     their data-classification tag (restricted: thick red octagon). Always writes DOT; SVG and
     PNG need the graphviz `dot` binary on PATH.
     """
+    from cli.cache import environment_capture
     from cli.context import load, project_of
     from cli.graph import INSTALL_HINT, write_graph
     from cli.output import ensure_output_dir
-    from cli.plan import plan_environment
 
     ensure_output_dir(output_dir)
     project = project_of(ctx)
-    capture = plan_environment(project, load(project, env))
+    capture = environment_capture(project, load(project, env), use_cache=not no_cache)
     formats = ("svg", "png") if format is None else (format.value,)
     result = write_graph(capture, output_dir, formats, required=format is not None, level=level.value)
     for path in result.written:

@@ -27,6 +27,10 @@ def plan(
     stack: Annotated[str | None, typer.Option("--stack", help="With --program: the stack whose Pulumi.<stack>.yaml config to use; needed when there are several.")] = None,
     mode: Annotated[Mode, typer.Option("--mode", help="With --program: preview (computed outputs unknown, as a first `pulumi preview`) or up (plausible fake outputs).")] = Mode.preview,
     timeout: Annotated[float, typer.Option("--timeout", min=1, help="With --program: seconds the program may run before it is stopped (exit 1).")] = 600.0,
+    all_: Annotated[bool, typer.Option("--all", help="Every environment, each in its own process, at most --parallel at once.")] = False,
+    parallel: Annotated[int, typer.Option("--parallel", help="With --all: how many environments run at once.")] = 2,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="With --all: write plan-<env>.<json|md|txt> here.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the program even if an earlier offline command cached its capture (.infra/cache/).")] = False,
 ) -> None:
     """Run a program under Pulumi's mock runtime and show every resource it registers.
 
@@ -34,11 +38,12 @@ def plan(
     own process). Needs no Pulumi CLI, no credentials and no network. Secret inputs show as
     [secret]. A program that does not finish exits 1 with what it registered until then.
     """
+    from cli import fanout
     from cli.output import emit, to_json
     from cli.render.plan import render_markdown, render_tree
 
-    if (env is None) == (program is None):
-        raise UsageError("pass exactly one of --env ENV or --program DIR")
+    if program is not None and (env is not None or all_):
+        raise UsageError("pass exactly one of --env ENV, --all or --program DIR")
     if stack is not None and program is None:
         raise UsageError("--stack only applies with --program DIR")
     run = None
@@ -51,10 +56,19 @@ def plan(
             typer.echo(line, err=True)
         capture = run.capture
     else:
-        from cli.context import project_of
-        from cli.plan import plan_named
+        from cli.cache import environment_capture
+        from cli.context import load, project_of
 
-        capture = plan_named(project_of(ctx), env)
+        fanout.check_selection(env, all_, parallel, output_dir)
+        project = project_of(ctx)
+        if all_:
+            def args(name: str) -> list[str]:
+                return ["plan", "--env", name, "--format", format.value,
+                        *fanout.output_args("plan", name, format.value, output, output_dir),
+                        *(["--no-cache"] if no_cache else [])]
+
+            raise typer.Exit(fanout.relay(fanout.run_each(project.root, fanout.environments(project), args, parallel)))
+        capture = environment_capture(project, load(project, env), use_cache=not no_cache)
     if format is Format.json:
         emit(to_json(capture.to_json()), output)
     elif format is Format.markdown:

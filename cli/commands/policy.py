@@ -50,16 +50,36 @@ def check(
     state: Annotated[Path | None, typer.Option("--state", help="Check a `pulumi stack export` file: the deployed state, without running any program.")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f", help="table, json, markdown (for a PR) or sarif (for GitHub code scanning).")] = ReportFormat.table,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file instead of stdout.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Check the offline plan of every environment, each in its own process, at most --parallel at once.")] = False,
+    parallel: Annotated[int, typer.Option("--parallel", help="With --all: how many environments run at once.")] = 2,
+    output_dir: Annotated[Path | None, typer.Option("--output-dir", help="With --all: write policy-<env>.<json|md|txt|sarif> here.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="With --env: run the program even if an earlier offline command cached its capture (.infra/cache/). --program is never cached.")] = False,
 ) -> None:
     """Evaluate every policy offline. Exit 0 when no unexempted mandatory violation exists, 5 otherwise.
 
-    Exactly one of --env, --program or --state. Advisory findings never fail the check;
+    Exactly one of --env, --all, --program or --state. Advisory findings never fail the check;
     exempted findings are listed and marked. Needs no Pulumi CLI and no credentials.
     """
     from cli import policycheck
     from cli.output import emit
     from cli.render import policy as render
 
+    if all_:
+        from cli import fanout
+        from cli.context import project_of
+
+        if program is not None or state is not None or stack is not None:
+            raise UsageError("--all checks every environment's plan; it does not combine with --program, --stack or --state")
+        fanout.check_selection(env, all_, parallel, output_dir)
+        project = project_of(ctx)
+
+        def args(name: str) -> list[str]:
+            return ["policy", "check", "--env", name, "--format", format.value,
+                    *fanout.output_args("policy", name, format.value, output, output_dir), *(["--no-cache"] if no_cache else [])]
+
+        raise typer.Exit(fanout.relay(fanout.run_each(project.root, fanout.environments(project), args, parallel)))
+    if output_dir is not None:
+        raise UsageError("--output-dir is for --all (one file per environment); with --env use --output FILE")
     sources = [x for x in (program, state) if x is not None]
     if len(sources) > 1 or (program is not None and env is not None) or (not sources and env is None):
         raise UsageError("pass exactly one of --env ENV, --program DIR or --state FILE (--env may accompany --state)")
@@ -81,7 +101,7 @@ def check(
         if state is not None:
             report = policycheck.check_state(state, environment)
         else:
-            report = policycheck.check_environment(project_of(ctx), environment)
+            report = policycheck.check_environment(project_of(ctx), environment, use_cache=not no_cache)
     text = {
         ReportFormat.table: render.render_table,
         ReportFormat.json: render.render_json,

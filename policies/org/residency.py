@@ -14,7 +14,7 @@ from policies.core import (
     unknown_until_apply,
     violation,
 )
-from stacks.model import US_AWS_REGIONS, US_AZURE_LOCATIONS
+from stacks.regions import US_AWS_REGIONS, US_AZURE_LOCATIONS
 
 GLOBAL_LOCATIONS = frozenset({"global"})
 """Azure resources that are not regional (DNS zones, Front Door) use 'global'."""

@@ -1,0 +1,115 @@
+"""`--all`: every environment in its own process, bounded by --parallel, exit codes combined."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cli import fanout
+from cli.errors import ExitCode
+from cli.main import app
+from tests.conftest import REPO
+
+PROGRAM = """
+import pulumi
+import pulumi_aws as aws
+
+aws.s3.Bucket("logs", tags={"owner": "it@example.org"})
+pulumi.export("stack", pulumi.get_stack())
+"""
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    """The real stack files with a one-bucket program, so each child process is quick."""
+    root = tmp_path / "project"
+    shutil.copytree(REPO / "stacks", root / "stacks", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    (root / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "components" / "platform").mkdir(parents=True)
+    (root / "components" / "platform" / "__main__.py").write_text(PROGRAM, encoding="utf-8")
+    return root
+
+
+def test_run_each_is_bounded_and_keeps_environment_order(monkeypatch):
+    running, peak, lock = [0], [0], threading.Lock()
+
+    def fake_run(argv, **kwargs):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+        name = argv[argv.index("--env") + 1]
+        return subprocess.CompletedProcess(argv, 5 if name == "b" else 0, f"out {name}\n", f"msg {name}\n")
+
+    monkeypatch.setattr(fanout.subprocess, "run", fake_run)
+    names = ["a", "b", "c", "d", "e"]
+    runs = fanout.run_each(Path("/p"), names, lambda n: ["plan", "--env", n], parallel=2)
+    assert peak[0] == 2
+    assert [r.environment for r in runs] == names
+    assert [r.exit_code for r in runs] == [0, 5, 0, 0, 0]
+    assert runs[0].stdout == "out a\n" and runs[0].stderr == "msg a\n"
+
+
+def test_combined_exit_prefers_errors_then_policy_failures():
+    def runs(*codes):
+        return [fanout.EnvironmentRun(str(i), c, "", "") for i, c in enumerate(codes)]
+
+    assert fanout.combined_exit(runs(0, 0)) == ExitCode.OK
+    assert fanout.combined_exit(runs(0, 5)) == ExitCode.POLICY
+    assert fanout.combined_exit(runs(5, 2, 1)) == ExitCode.CONFIG
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["plan"], "exactly one of --env ENV or --all"),
+    (["plan", "--all", "--env", "dev"], "exactly one of --env ENV or --all"),
+    (["plan", "--all", "--parallel", "0"], "--parallel must be at least 1"),
+    (["plan", "--all", "--format", "json"], "needs --output-dir"),
+    (["plan", "--all", "--output", "x.json"], "with --all use --output-dir"),
+    (["plan", "--env", "dev", "--output-dir", "x"], "--output-dir is for --all"),
+    (["policy", "check", "--all", "--state", "s.json"], "does not combine"),
+    (["policy", "check", "--env", "dev", "--output-dir", "x"], "--output-dir is for --all"),
+    (["compliance"], "exactly one of --env ENV or --all"),
+])
+def test_bad_selections_exit_2_before_anything_runs(args, message, monkeypatch):
+    monkeypatch.setattr(fanout.subprocess, "run", lambda *a, **k: pytest.fail("a child was started"))
+    result = CliRunner().invoke(app, ["--cwd", str(REPO), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
+def test_plan_and_policy_check_all_run_every_environment(project, tmp_path):
+    out = tmp_path / "reports"
+    runner = CliRunner()
+    cwd = ["--cwd", str(project)]
+    plan = runner.invoke(app, [*cwd, "plan", "--all", "--parallel", "3", "--format", "json", "--output-dir", str(out)])
+    assert plan.exit_code == 0, plan.output
+    names = ["dev", "prod", "staging"]
+    for name in names:
+        doc = json.loads((out / f"plan-{name}.json").read_text(encoding="utf-8"))
+        assert doc["environment"] == name and [r["name"] for r in doc["resources"]] == ["logs"]
+    assert "--all: dev: exit 0, prod: exit 0, staging: exit 0" in plan.output
+    check = runner.invoke(app, [*cwd, "policy", "check", "--all", "--format", "sarif", "--output-dir", str(out)])
+    assert check.exit_code in (0, 5), check.output
+    assert sorted(p.name for p in out.glob("policy-*.sarif")) == [f"policy-{n}.sarif" for n in names]
+    compliance = runner.invoke(app, [*cwd, "compliance", "--all", "--output-dir", str(tmp_path / "c")])
+    assert compliance.exit_code == 0, compliance.output
+    assert sorted(p.parent.name for p in (tmp_path / "c").glob("*/report.md")) == names
+
+
+def test_a_failing_environment_is_reported_and_fails_the_run(project, tmp_path):
+    stack = project / "stacks" / "Pulumi.staging.yaml"
+    stack.write_text(stack.read_text(encoding="utf-8").replace("infra:tier:", "infra:tierr:", 1), encoding="utf-8")
+    result = CliRunner().invoke(app, ["--cwd", str(project), "plan", "--all", "--format", "markdown"])
+    assert result.exit_code == 2, result.output
+    assert "[staging] " in result.output and "staging: exit 2" in result.output
+    assert "dev: exit 0" in result.output
+
