@@ -72,21 +72,35 @@ def test_exempted_findings_are_listed_and_do_not_fail(project):
     assert (finding["name"], finding["exempted"]) == ("untagged", True)
 
 
-def test_an_expired_exemption_exempts_nothing_and_is_itself_a_mandatory_violation(project):
-    _with_policy(project, {"exemptions": [{"policy": "required-tags", "resource": "untagged",
-                                           "justification": "scratch key removed next sprint", "expires": "2026-01-31"}]})
-    result = _run("--cwd", str(project), "policy", "check", "--env", "dev", "--format", "json")
-    assert result.exit_code == 5
-    found = {(f["policy"], f["exempted"]) for f in json.loads(result.stdout)["findings"]}
-    assert found == {("required-tags", False), ("policy-exemptions-valid", False)}
+def _policy_on_empty_stack(policy: dict):
+    """The policy set on a field-valid environment, bypassing the loader's rules (defence in depth)."""
+    from cli.capture import Capture
+    from cli.policycheck import check_capture
+    from stacks.model import Environment
+
+    env = Environment.model_validate({"name": "dev", **minimal_values(), "policy": policy})
+    return check_capture(Capture("dev", "tmp-project", ()), env)
 
 
-def test_downgrading_a_data_protection_policy_is_a_violation(project):
-    _with_policy(project, {"enforcement": {"aws-kms-key-rotation": "advisory", "required-tags": "advisory"}})
+def test_an_expired_exemption_is_refused_by_validation_and_by_the_policy(project):
+    policy = {"exemptions": [{"policy": "required-tags", "resource": "untagged",
+                              "justification": "scratch key removed next sprint", "expires": "2026-01-31"}]}
+    _with_policy(project, policy)
     result = _run("--cwd", str(project), "policy", "check", "--env", "dev", "--format", "json")
-    assert result.exit_code == 5
-    [meta] = [f for f in json.loads(result.stdout)["findings"] if f["policy"] == "policy-enforcement-valid"]
-    assert "aws-kms-key-rotation" in meta["message"] and meta["enforcement"] == "mandatory"
+    assert result.exit_code == 2, result.output
+    assert "infra:policy.exemptions[0].expires: has passed, got '2026-01-31'" in result.stderr
+    report = _policy_on_empty_stack(policy)
+    assert [(f.policy, f.blocking) for f in report.findings] == [("policy-exemptions-valid", True)]
+
+
+def test_downgrading_a_data_protection_policy_is_refused_by_validation_and_by_the_policy(project):
+    policy = {"enforcement": {"aws-kms-key-rotation": "advisory", "required-tags": "advisory"}}
+    _with_policy(project, policy)
+    result = _run("--cwd", str(project), "policy", "check", "--env", "dev", "--format", "json")
+    assert result.exit_code == 2, result.output
+    assert "infra:policy.enforcement.aws-kms-key-rotation: lowers aws-kms-key-rotation" in result.stderr
+    [meta] = [f for f in _policy_on_empty_stack(policy).findings if f.policy == "policy-enforcement-valid"]
+    assert "aws-kms-key-rotation" in meta.message and meta.enforcement == "mandatory"
 
 
 def test_program_on_a_foreign_project(tmp_path):
