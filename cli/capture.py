@@ -528,7 +528,6 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     import gc
 
     import pulumi.resource as sdk_resource
-
     from pulumi.runtime.proto import resource_pb2
 
     lean = resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS in monitor.GetDeploymentInfo(None).supportedFeatures
@@ -564,10 +563,8 @@ def _quiet_close(loop: Any) -> None:
             task.exception()
         else:
             task.cancel()
-    try:
+    with contextlib.suppress(RuntimeError):
         loop.close()
-    except RuntimeError:
-        pass
 
 
 class _ErrorCollector:
@@ -611,9 +608,10 @@ def _location(err: BaseException, user_dir: Path | None) -> tuple[str | None, st
     import traceback
 
     base = str(user_dir.resolve()) + "/" if user_dir is not None else None
-    if isinstance(err, SyntaxError) and err.filename and err.lineno:
-        if base is None or str(Path(err.filename).resolve()).startswith(base):
-            return f"{_shown(err.filename, user_dir)}:{err.lineno}", (err.text or "").strip() or None
+    in_user_dir = isinstance(err, SyntaxError) and err.filename and err.lineno and (
+        base is None or str(Path(err.filename).resolve()).startswith(base))
+    if in_user_dir:
+        return f"{_shown(err.filename, user_dir)}:{err.lineno}", (err.text or "").strip() or None  # type: ignore[attr-defined]
     stdlib = sysconfig.get_paths()["stdlib"]
     seen: set[int] = set()
     chain: list[BaseException] = []

@@ -22,6 +22,7 @@ platform's own plans have always used; see `cli.plan`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -241,10 +242,8 @@ def _child_command() -> list[str]:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_program(spec: RunSpec, *, timeout: float = DEFAULT_TIMEOUT) -> ProgramRun:
