@@ -51,13 +51,15 @@ def bench_help(repeat: int) -> None:
 
 
 PROBE_MODULES = """
-import sys, runpy
-sys.argv = ["infra", "plan", "--env", "prod", "--format", "json", "--output", "/dev/null"]
-from cli.main import app
-try:
-    app()
-except SystemExit:
-    pass
+import os, sys
+# the plan runs the program in a child process (cli.runner): capture it here instead to see its imports
+from cli.capture import capture_program, stack_config_for_engine
+from cli.project import find_project
+from stacks.loader import read_config, stack_file
+project = find_project()
+config, secret = stack_config_for_engine(read_config(stack_file(project.stacks_dir, "prod"), "prod"))
+os.chdir(project.root)
+capture_program(project.program_dir, project=project.name, stack="prod", config=config, secret_keys=secret)
 mods = sorted(m for m in sys.modules if m.split(".")[0] in
               ("pulumi", "pulumi_aws", "pulumi_azure_native", "pulumi_azuread", "pulumi_policy"))
 print("\\n".join(mods))
