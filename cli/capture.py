@@ -269,8 +269,10 @@ class _Mocks:
     preview`) or "up" (plausible values for every output property of the provider schema).
     """
 
-    def __init__(self, region: str, account_id: str, tenant_id: str, mode: str = "platform"):
+    def __init__(self, region: str, account_id: str, tenant_id: str, mode: str = "platform",
+                 azure_location: str = "westeurope"):
         self.region = region
+        self.azure_location = azure_location
         self.account_id = account_id
         self.tenant_id = tenant_id
         self.mode = mode
@@ -285,15 +287,16 @@ class _Mocks:
         if self.mode == "up":
             from cli.runner.fakes import fill_outputs
 
-            ident = fill_outputs(args.typ, args.name, ident, state, self.region, self.account_id, replace=("arn",))
+            region = self.azure_location if args.typ.startswith("azure-native:") else self.region
+            ident = fill_outputs(args.typ, args.name, ident, state, region, self.account_id, replace=("arn",))
         return ident, state
 
     def call(self, args: Any) -> dict[str, Any]:
         # a plain dict: the mock monitor iterates a tuple's second element as check failures
         from cli.runner.invokes import answer
 
-        result = answer(args.token, args.args, region=self.region, account_id=self.account_id,
-                        tenant_id=self.tenant_id)
+        region = self.azure_location if args.token.startswith("azure-native:") else self.region
+        result = answer(args.token, args.args, region=region, account_id=self.account_id, tenant_id=self.tenant_id)
         if result is None:
             with self._lock:
                 self.unanswered[args.token] = self.unanswered.get(args.token, 0) + 1
@@ -420,7 +423,7 @@ def capture_program(
 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
-    mocks = _Mocks(region, account_id, tenant_id, mode)
+    mocks = _Mocks(region, account_id, tenant_id, mode, config.get("azure-native:location", "westeurope"))
     monitor = _capture_monitor_class()(mocks, stack, project, on_resource)
     errors: list[str] = []
     log = logging.getLogger("civic.capture")
@@ -530,7 +533,6 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     import gc
 
     import pulumi.resource as sdk_resource
-
     from pulumi.runtime.proto import resource_pb2
 
     lean = resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS in monitor.GetDeploymentInfo(None).supportedFeatures
@@ -566,10 +568,8 @@ def _quiet_close(loop: Any) -> None:
             task.exception()
         else:
             task.cancel()
-    try:
+    with contextlib.suppress(RuntimeError):
         loop.close()
-    except RuntimeError:
-        pass
 
 
 class _ErrorCollector:
@@ -613,9 +613,10 @@ def _location(err: BaseException, user_dir: Path | None) -> tuple[str | None, st
     import traceback
 
     base = str(user_dir.resolve()) + "/" if user_dir is not None else None
-    if isinstance(err, SyntaxError) and err.filename and err.lineno:
-        if base is None or str(Path(err.filename).resolve()).startswith(base):
-            return f"{_shown(err.filename, user_dir)}:{err.lineno}", (err.text or "").strip() or None
+    in_user_dir = isinstance(err, SyntaxError) and err.filename and err.lineno and (
+        base is None or str(Path(err.filename).resolve()).startswith(base))
+    if in_user_dir:
+        return f"{_shown(err.filename, user_dir)}:{err.lineno}", (err.text or "").strip() or None  # type: ignore[attr-defined]
     stdlib = sysconfig.get_paths()["stdlib"]
     seen: set[int] = set()
     chain: list[BaseException] = []

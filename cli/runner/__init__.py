@@ -22,6 +22,7 @@ platform's own plans have always used; see `cli.plan`).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -241,10 +242,8 @@ def _child_command() -> list[str]:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def run_program(spec: RunSpec, *, timeout: float = DEFAULT_TIMEOUT) -> ProgramRun:
@@ -270,6 +269,9 @@ def run_program(spec: RunSpec, *, timeout: float = DEFAULT_TIMEOUT) -> ProgramRu
             [*_child_command(), str(write_fd)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, pass_fds=(write_fd,), cwd=str(spec.root), env=env, start_new_session=True,
         )
+    except BaseException:
+        os.close(read_fd)
+        raise
     finally:
         os.close(write_fd)
     protocol = _Protocol(spec, nonce)
@@ -324,7 +326,8 @@ def _failure(protocol: _Protocol, code: int | None) -> Failure:
         return Failure(text("message") or "the program failed", _relative(text("location")), text("code"), lines)
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-        reason = "ran out of memory" if -code == signal.SIGKILL else f"was killed by {name}"
+        reason = ("was killed by SIGKILL (out of memory, or stopped from outside)" if -code == signal.SIGKILL
+                  else f"was killed by {name}")
         return Failure(f"the program {reason} before it finished")
     if end is None:
         return Failure(f"the program ended the process (exit code {code}) before it finished")

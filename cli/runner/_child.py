@@ -11,6 +11,7 @@ the outcome or cost time.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -78,10 +79,8 @@ def main() -> None:
     try:
         status = _run(spec, channel)
     except BaseException as err:  # noqa: BLE001 - a fault of the runner itself: report, then leave
-        try:
+        with contextlib.suppress(Exception):
             channel.send({"kind": "end", "ok": False, "message": f"the runner failed: {err.__class__.__name__}: {err}"})
-        except Exception:  # noqa: BLE001, S110
-            pass
         status = 3
     _flush()
     os._exit(status)

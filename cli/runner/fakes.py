@@ -213,9 +213,11 @@ def azure_name(type_: str, name: str, inputs: Mapping[str, Any]) -> str:
     """The name azure-native gives a resource: its own `<kind>Name` input, else the logical name."""
     kind = type_.split(":")[-1].lower()
     for key, value in inputs.items():
-        if key.endswith("Name") and key != "resourceGroupName" and isinstance(value, str):
-            if key[:-4].lower() and kind.endswith(key[:-4].lower()):
-                return value
+        # resourceGroupName names a resource's group, except on the group itself
+        own = key != "resourceGroupName" or kind == "resourcegroup"
+        stem = key[:-4].lower() if key.endswith("Name") and own else ""
+        if stem and isinstance(value, str) and kind.endswith(stem):
+            return value
     return name
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from cli.capture import PLAINTEXT_SECRET, SECRET, Capture, capture_program, engine_urn, stack_config_for_engine
+from cli.capture import (
+    PLAINTEXT_SECRET,
+    SECRET,
+    Capture,
+    capture_program,
+    engine_urn,
+    stack_config_for_engine,
+)
 
 
 def _program() -> None:
