@@ -28,28 +28,15 @@ def plan_environment(project: Project, env: Environment, *, timeout: float | Non
                  tenant_id=str(env.azure.tenant_id) if env.azure else FAKE_GUID)
 
 
-def plan_named(project: Project, name: str, *, timeout: float | None = None) -> Capture:
-    """`plan_environment` for an environment given by name: the child validates it (exit 2 when invalid).
-
-    The program imports the environment model anyway; validating there spares `infra plan`
-    importing it a second time in its own process.
-    """
-    return _plan(project, name, timeout, environment=True)
-
-
 def _plan(project: Project, name: str, timeout: float | None, **spec: Any) -> Capture:
     from cli.runner import DEFAULT_TIMEOUT, RunSpec, run_program
+    from stacks.loader import ConfigError, read_config, stack_file
 
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-    if not spec.get("environment"):  # otherwise the child reads the stack file with the environment
-        from stacks.loader import ConfigError, read_config, stack_file
-
-        path = stack_file(project.stacks_dir, name)
-        try:
-            config, secret_keys = stack_config_for_engine(read_config(path, project.display(path)))
-        except ConfigError as err:
-            raise UsageError(err.lines[0], lines=err.lines) from None
+    path = stack_file(project.stacks_dir, name)
+    try:
+        config, secret_keys = stack_config_for_engine(read_config(path, project.display(path)))
+    except ConfigError as err:
+        raise UsageError(err.lines[0], lines=err.lines) from None
     from cli import counting
     from cli.progress import Phases
 
@@ -57,11 +44,9 @@ def _plan(project: Project, name: str, timeout: float | None, **spec: Any) -> Ca
         progress.phase("running the program under the mock runtime")
         run = run_program(
             RunSpec(program=project.program_dir, root=project.root, project=project.name, stack=name, config=config,
-                    secret_keys=tuple(secret_keys), mode="platform", stacks_dir=project.stacks_dir, **spec),
+                    secret_keys=tuple(secret_keys), mode="platform", **spec),
             timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
         )
-        if run.failure is not None and run.failure.config_errors:
-            raise UsageError(run.failure.config_errors[0], lines=list(run.failure.config_errors))
         if run.failure is not None:
             where = f" at {run.failure.location}" if run.failure.location else ""
             lines = [f"the program failed for {name}{where}: {run.failure.message}"]

@@ -75,11 +75,6 @@ class RunSpec:
     user_dir: Path | None = None
     """Where a failure's location is looked for (default: the project directory)."""
     memory_limit: int = MEMORY_LIMIT
-    stacks_dir: Path | None = None
-    """Where the stack files are (Pulumi.yaml's stackConfigDir), for `environment`."""
-    environment: bool = False
-    """Validate the platform environment of `stack` in the child first (its region, account and
-    tenant then come from it): the parent need not import the environment model at all."""
 
 
 @dataclass(frozen=True)
@@ -89,8 +84,6 @@ class Failure:
     message: str
     location: str | None = None
     code: str | None = None
-    config_errors: tuple[str, ...] = ()
-    """The environment's config is invalid (file: key: problem lines); nothing ran."""
 
     def lines(self) -> list[str]:
         out = [self.message]
@@ -256,7 +249,6 @@ def run_program(spec: RunSpec, *, timeout: float = DEFAULT_TIMEOUT) -> ProgramRu
         "config": dict(spec.config), "secret_keys": list(spec.secret_keys), "mode": spec.mode,
         "region": spec.region, "account_id": spec.account_id, "tenant_id": spec.tenant_id,
         "user_dir": str(spec.user_dir or spec.root), "memory_limit": spec.memory_limit, "nonce": nonce,
-        "environment": spec.environment, "stacks_dir": str(spec.stacks_dir or spec.root),
     }).encode()
     read_fd, write_fd = os.pipe()
     env = child_environment(os.environ)
@@ -321,9 +313,7 @@ def _failure(protocol: _Protocol, code: int | None) -> Failure:
     end = protocol.end
     if end is not None and end.get("ok") is False:
         text = lambda key: end.get(key) if isinstance(end.get(key), str) else None  # noqa: E731
-        config_errors = end.get("config_errors")
-        lines = tuple(str(x) for x in config_errors) if isinstance(config_errors, list) else ()
-        return Failure(text("message") or "the program failed", _relative(text("location")), text("code"), lines)
+        return Failure(text("message") or "the program failed", _relative(text("location")), text("code"))
     if code is not None and code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         reason = ("was killed by SIGKILL (out of memory, or stopped from outside)" if -code == signal.SIGKILL

@@ -96,22 +96,6 @@ def _run(spec: dict[str, Any], channel: _Channel) -> int:
 
     from cli.capture import ProgramError, capture_program
 
-    if spec.get("environment"):
-        from cli.capture import stack_config_for_engine
-        from stacks.loader import ConfigError, load_environment, read_config, stack_file
-
-        try:
-            env = load_environment(Path(spec["stacks_dir"]), spec["stack"], display_root=root)
-            path = stack_file(Path(spec["stacks_dir"]), spec["stack"])
-            spec["config"], spec["secret_keys"] = stack_config_for_engine(read_config(path, str(path)))
-        except ConfigError as err:
-            channel.send({"kind": "end", "ok": False, "message": err.lines[0], "config_errors": list(err.lines)})
-            return 0
-        if env.aws:
-            spec["region"], spec["account_id"] = env.aws.region, env.aws.account_id
-        if env.azure:
-            spec["tenant_id"] = str(env.azure.tenant_id)
-
     def emit(resource: Any) -> None:
         record = resource.to_json()
         record["secret_paths"] = list(resource.secret_paths)

@@ -77,7 +77,8 @@ def test_combined_exit_prefers_errors_then_policy_failures():
     (["plan", "--env", "dev", "--output-dir", "x"], "--output-dir is for --all"),
     (["policy", "check", "--all", "--state", "s.json"], "does not combine"),
     (["policy", "check", "--env", "dev", "--output-dir", "x"], "--output-dir is for --all"),
-    (["compliance"], "exactly one of --env ENV or --all"),
+    (["compliance"], "pass --env ENV, --state FILE (optionally with --env), or --all"),
+    (["compliance", "--all", "--parallel", "0"], "--parallel must be at least 1"),
 ])
 def test_bad_selections_exit_2_before_anything_runs(args, message, monkeypatch):
     monkeypatch.setattr(fanout.subprocess, "run", lambda *a, **k: pytest.fail("a child was started"))
@@ -100,9 +101,13 @@ def test_plan_and_policy_check_all_run_every_environment(project, tmp_path):
     check = runner.invoke(app, [*cwd, "policy", "check", "--all", "--format", "sarif", "--output-dir", str(out)])
     assert check.exit_code in (0, 5), check.output
     assert sorted(p.name for p in out.glob("policy-*.sarif")) == [f"policy-{n}.sarif" for n in names]
-    compliance = runner.invoke(app, [*cwd, "compliance", "--all", "--output-dir", str(tmp_path / "c")])
+    # one report for all environments; their programs ran in child processes that filled the capture cache
+    compliance = runner.invoke(app, [*cwd, "compliance", "--all", "--output-dir", str(tmp_path / "c")],
+                               env={"INFRA_NO_CACHE": ""})
     assert compliance.exit_code == 0, compliance.output
-    assert sorted(p.parent.name for p in (tmp_path / "c").glob("*/report.md")) == names
+    report = json.loads((tmp_path / "c" / "report.json").read_text(encoding="utf-8"))
+    assert [e["environment"] for e in report["environments"]] == names
+    assert len(list((project / ".infra" / "cache").iterdir())) == len(names)
 
 
 def test_a_failing_environment_is_reported_and_fails_the_run(project, tmp_path):
