@@ -11,6 +11,7 @@ from policies.core import Policy
 def all_policies() -> tuple[Policy, ...]:
     """The whole policy set; the engine pack and the offline checks use exactly this."""
     from policies.aws import analytics, audit, iam, kms, rds, s3
+    from policies.aws import iam_escalation
     from policies.aws import network as aws_network
     from policies.azure import entra, key_vault, monitoring, storage, workloads
     from policies.azure import network as azure_network
@@ -27,6 +28,7 @@ def all_policies() -> tuple[Policy, ...]:
     modules = (
         storage, key_vault, azure_network, monitoring, entra, workloads,
         s3, kms, rds, analytics, iam, aws_network, audit,
+        iam_escalation,
         tags, residency, access_expiry, secrets, budgets, classification, governance,
     )  # fmt: skip
     found = tuple(p for m in modules for p in m.POLICIES)

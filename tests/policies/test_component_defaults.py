@@ -143,9 +143,11 @@ SPECS = [
     Spec("components.aws.redshift", "Redshift", {"name_prefix": "caf-prod", "vpc_cidr": "10.60.0.0/16", "subnet_count": 3},
          lambda s: {"vpc_id": s.vpc().id, "subnet_ids": s.subnet_ids(), "kms_key_arn": s.kms_arn()}),
     Spec("components.aws.budget", "Budget", {"name": "caf-prod", "monthly_usd": 100, "recipients": ["it@example.org"]}),
-    Spec("components.aws.identity", "AwsIdentity", {"deploy": {"account_id": ACCOUNT, "region": "us-east-1",
-                                                               "name_prefix": "caf-prod", "environment": "prod",
-                                                               "github_repository": "example-org/civic-infra"}}),
+    Spec("components.aws.identity", "AwsIdentity", {"account": {"account_id": ACCOUNT, "region": "us-east-1",
+                                                                "name_prefix": "caf-prod", "environment": "prod"}}),
+    Spec("components.aws.ci_identity", "AwsCiIdentity", {"account_id": ACCOUNT, "region": "us-east-1",
+                                                         "name_prefix": "caf-prod", "environment": "prod",
+                                                         "github_repository": "example-org/civic-infra"}),
     Spec("components.azure.core", "AzureCore", dict(AZURE)),
     Spec("components.azure.identity", "EntraIdentity", {**AZURE, "subscription_id": SUBSCRIPTION,
                                                         "github_repository": "example-org/civic-infra"},
@@ -210,6 +212,9 @@ def _program(spec: Spec) -> Callable[[], None]:
 
         env = Environment.model_validate({"name": "prod", **minimal_values()})
         pulumi.runtime.register_stack_transformation(tagging_transformation(env))
+        from components.aws.ci_identity import boundary_arn, boundary_transformation
+
+        pulumi.runtime.register_stack_transformation(boundary_transformation(boundary_arn(ACCOUNT, "caf-prod")))
         cls = getattr(importlib.import_module(spec.module), spec.cls)
         args = _args_model(cls).model_validate(spec.args)
         cls("component", args, **spec.inputs(Scaffold()))

@@ -1,0 +1,156 @@
+"""pass_* and fail_* cases of the identity policies (issue 10), literal wire form; SCENARIOS in cases.py adds them.
+
+`ORIGINAL_*` rebuild the faults the identity review found, so the policies are shown to catch them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.policies.fixtures import R, Scenario, U
+
+ROLE = "aws:iam/role:Role"
+IAM_POLICY = "aws:iam/policy:Policy"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACH = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+BUCKET = "aws:s3/bucket:Bucket"
+ACCT = "000000000001"
+OIDC = f"arn:aws:iam::{ACCT}:oidc-provider/token.actions.githubusercontent.com"
+BOUNDARY = f"arn:aws:iam::{ACCT}:policy/caf-dev-ci-boundary"
+TAGS = {"owner": "it@example.org", "environment": "dev", "cost-center": "operations",
+        "data-classification": "internal", "managed-by": "pulumi/civic-infra"}
+RESTRICTED = {**TAGS, "data-classification": "restricted"}
+OWN = {"StringEquals": {"aws:ResourceTag/managed-by": "pulumi/civic-infra", "aws:ResourceTag/environment": "dev"}}
+
+
+def doc(*statements: dict) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+
+
+def allow(sid: str, actions: list[str] | str, resource: object, condition: dict | None = None) -> dict:
+    s = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resource}
+    return {**s, "Condition": condition} if condition else s
+
+
+def deny(sid: str, actions: list[str] | str, resource: object, condition: dict | None = None) -> dict:
+    return {**allow(sid, actions, resource, condition), "Effect": "Deny"}
+
+
+def github_trust(sub: object, aud: object = "sts.amazonaws.com", op: str = "StringEquals") -> str:
+    return doc({"Effect": "Allow", "Principal": {"Federated": OIDC}, "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {op: {"token.actions.githubusercontent.com:aud": aud,
+                                   "token.actions.githubusercontent.com:sub": sub}}})
+
+
+def role(name: str, trust: str | None = None, kind: str | None = None, boundary: object = BOUNDARY, **extra) -> R:
+    props = {"assumeRolePolicy": trust or github_trust("repo:example-org/civic-infra:environment:dev"),
+             "tags": {**TAGS, **({"ci-identity": kind} if kind else {})}, **extra}
+    if boundary is not None:
+        props["permissionsBoundary"] = boundary
+    return R(name, ROLE, props)
+
+
+def inline(name: str, role_name: str, *statements: dict) -> R:
+    return R(name, ROLE_POLICY, {"name": "p", "role": role_name, "policy": doc(*statements)}, deps={"role": [role_name]})
+
+
+ROLES = [f"arn:aws:iam::{ACCT}:role/caf-dev-*"]
+WITH_BOUNDARY = {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}
+
+# The deploy role as the review found it: role and policy changes with no boundary, key and bucket policy rights on
+# every key, Identity Center on Resource "*".
+ORIGINAL_DEPLOY = [
+    allow("PlatformRoles", ["iam:CreateRole", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"], ROLES),
+    allow("BucketConfiguration", ["s3:PutBucket*", "s3:PutLifecycleConfiguration"], ["arn:aws:s3:::caf-dev-*"]),
+    allow("ManageKeys", ["kms:PutKeyPolicy", "kms:CreateGrant", "kms:ScheduleKeyDeletion", "kms:Decrypt"],
+          [f"arn:aws:kms:us-east-1:{ACCT}:key/*"]),
+    allow("IdentityCenterPermissionSets", ["sso:CreatePermissionSet", "sso:CreateAccountAssignment"], "*"),
+]
+
+SCENARIOS: list[Scenario] = [
+    Scenario("aws-iam-escalation-needs-boundary", [
+        role("deploy"),
+        inline("pass_with_boundary", "deploy",
+               allow("Change", ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"], ROLES, WITH_BOUNDARY),
+               allow("Trust", "iam:UpdateAssumeRolePolicy", ROLES, OWN),
+               allow("Pass", "iam:PassRole", ROLES, {"StringEquals": {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}})),
+        inline("fail_original_deploy_role", "deploy", *ORIGINAL_DEPLOY),
+        inline("fail_wildcard_iam", "deploy", allow("All", "iam:*", "*")),
+        inline("fail_pass_any_role", "deploy", allow("Pass", "iam:PassRole", "*")),
+        inline("fail_not_action", "deploy", {"Sid": "Broad", "Effect": "Allow", "NotAction": ["s3:*"], "Resource": "*"}),
+        R("boundary", IAM_POLICY, {"name": "caf-dev-ci-boundary", "policy": doc(allow("Services", ["iam:*", "s3:*"], "*"))}),
+        R("capped", ROLE, {"assumeRolePolicy": github_trust("repo:a/b:environment:dev"), "permissionsBoundary": U},
+          deps={"permissionsBoundary": ["boundary"]}),
+        inline("unk_policy", "deploy"),
+    ]),
+    Scenario("aws-iam-role-has-boundary", [
+        role("pass_role"),
+        R("pass_boundary_from_policy", ROLE, {"assumeRolePolicy": github_trust("repo:a/b:environment:dev"),
+                                              "permissionsBoundary": U}, deps={"permissionsBoundary": ["b"]}),
+        R("b", IAM_POLICY, {"policy": doc(allow("S", "s3:*", "*"))}),
+        role("fail_no_boundary", boundary=None),
+    ]),
+    Scenario("aws-iam-no-wildcard-data-access", [
+        role("r"),
+        inline("pass_named", "r", allow("Read", "s3:GetObject", "arn:aws:s3:::caf-dev-lake-curated/*"),
+               allow("Keys", ["kms:PutKeyPolicy", "kms:CreateGrant"], f"arn:aws:kms:us-east-1:{ACCT}:key/*", OWN),
+               allow("ViaS3", "kms:Decrypt", f"arn:aws:kms:us-east-1:{ACCT}:key/*",
+                     {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}})),
+        inline("fail_original_deploy_role", "r", *ORIGINAL_DEPLOY),
+        inline("fail_read_everything", "r", allow("Read", ["s3:Get*"], "*")),
+        R("fail_managed_secret_read", IAM_POLICY, {"policy": doc(allow("S", "secretsmanager:GetSecretValue",
+                                                                       f"arn:aws:secretsmanager:us-east-1:{ACCT}:secret:*"))}),
+        R("boundary", IAM_POLICY, {"policy": doc(allow("Services", ["s3:*", "kms:*"], "*"))}),
+        R("capped", ROLE, {"assumeRolePolicy": github_trust("repo:a/b:environment:dev"), "permissionsBoundary": U},
+          deps={"permissionsBoundary": ["boundary"]}),
+    ]),
+    Scenario("aws-iam-restricted-data-destruction-denied", [
+        R("voter", BUCKET, {"bucket": "caf-dev-lake-raw", "tags": RESTRICTED}),
+        R("cap", IAM_POLICY, {"policy": doc(
+            allow("Services", ["s3:*", "kms:*"], "*"),
+            deny("DenyRestrictedBucketDestruction", ["s3:DeleteBucket", "s3:PutLifecycleConfiguration"],
+                 ["arn:aws:s3:::caf-dev-lake-raw", "arn:aws:s3:::caf-dev-lake-raw/*"]),
+            deny("DenyRestrictedKeyDestruction", ["kms:ScheduleKeyDeletion"], f"arn:aws:kms:*:{ACCT}:key/*",
+                 {"StringEquals": {"aws:ResourceTag/data-classification": "restricted"}}))}),
+        R("pass_denied_by_boundary", ROLE, {"assumeRolePolicy": github_trust("repo:a/b:environment:dev"), "permissionsBoundary": U},
+          deps={"permissionsBoundary": ["cap"]}),
+        inline("pass-rights", "pass_denied_by_boundary",
+               allow("Own", ["s3:DeleteBucket", "s3:PutLifecycleConfiguration"], ["arn:aws:s3:::caf-dev-*"]),
+               allow("Keys", "kms:ScheduleKeyDeletion", f"arn:aws:kms:us-east-1:{ACCT}:key/*", OWN)),
+        role("fail_original_deploy_role"),
+        inline("original-rights", "fail_original_deploy_role", *ORIGINAL_DEPLOY),
+        role("pass_no_destructive_rights"),
+        inline("reader-rights", "pass_no_destructive_rights", allow("Read", "s3:ListBucket", "arn:aws:s3:::caf-dev-lake-raw")),
+    ]),
+    Scenario("aws-ci-trust-pinned-environment", [
+        role("pass_deploy", kind="deploy"),
+        role("vendor-not-judged", trust=doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000901:root"},
+                                       "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "x-placeholder"}}})),
+        role("fail_any_branch", github_trust("repo:example-org/civic-infra:*", op="StringLike"), kind="deploy"),
+        role("fail_pull_request", github_trust("repo:example-org/civic-infra:pull_request"), kind="deploy"),
+        role("fail_no_audience", github_trust("repo:example-org/civic-infra:environment:dev", aud=None)),
+        role("fail_also_trusts_account", doc(
+            json.loads(github_trust("repo:example-org/civic-infra:environment:dev"))["Statement"][0],
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCT}:root"}, "Action": "sts:AssumeRole"}), kind="deploy"),
+        role("unk_trust", U, kind="deploy"),
+    ]),
+    Scenario("aws-ci-plan-no-data-plane", [
+        role("pass_plan", github_trust("repo:example-org/civic-infra:environment:dev-plan"), kind="plan"),
+        R("pass-plan-ro", ATTACH, {"role": "pass_plan", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+          deps={"role": ["pass_plan"]}),
+        inline("pass-plan-deny", "pass_plan", deny("DenyDataPlaneReads", [
+            "s3:GetObject*", "s3-object-lambda:GetObject", "kms:Decrypt", "kms:ReEncryptFrom", "kms:GenerateDataKey*",
+            "secretsmanager:GetSecretValue", "ssm:GetParameter*", "rds-data:*", "rds:DownloadDBLogFilePortion",
+            "redshift-data:*", "redshift:GetClusterCredentials*", "redshift-serverless:GetCredentials",
+            "athena:GetQueryResults", "athena:StartQueryExecution", "dynamodb:GetItem", "dynamodb:BatchGetItem",
+            "dynamodb:Query", "dynamodb:Scan", "logs:GetLogEvents", "logs:FilterLogEvents", "logs:StartQuery",
+            "sqs:ReceiveMessage", "ec2:GetPasswordData"], "*")),
+        role("fail_plan_read_only", github_trust("repo:example-org/civic-infra:environment:dev-plan"), kind="plan"),
+        R("fail-ro", ATTACH, {"role": "fail_plan_read_only", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+          deps={"role": ["fail_plan_read_only"]}),
+        role("fail_plan_reads_lake", github_trust("repo:example-org/civic-infra:environment:dev-plan"), kind="plan"),
+        inline("lake", "fail_plan_reads_lake", allow("Lake", "s3:GetObject", "arn:aws:s3:::caf-dev-lake-raw/*")),
+        role("deploy-not-judged", kind="deploy"),
+    ]),
+    Scenario("aws-ci-plan-no-data-plane", [role("deploy", kind="deploy")], label="na_no_plan_role"),
+]
