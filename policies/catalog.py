@@ -15,6 +15,7 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.aws import network as aws_network
     from policies.azure import entra, key_vault, monitoring, storage, workloads
     from policies.azure import network as azure_network
+    from policies.azure import rbac
     from policies.org import (
         access_expiry,
         budgets,
@@ -28,7 +29,7 @@ def all_policies() -> tuple[Policy, ...]:
     modules = (
         storage, key_vault, azure_network, monitoring, entra, workloads,
         s3, kms, rds, analytics, iam, aws_network, audit,
-        iam_escalation,
+        iam_escalation, rbac,
         tags, residency, access_expiry, secrets, budgets, classification, governance,
     )  # fmt: skip
     found = tuple(p for m in modules for p in m.POLICIES)

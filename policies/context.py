@@ -103,6 +103,10 @@ class Context:
     defender_plans: tuple[str, ...] | None = None
     today: date = field(default_factory=date.today)
     settings: Settings = field(default_factory=Settings)
+    tenant_owner: bool | None = None
+    """True in the tenant stack, False in an environment stack, None when unknown (a foreign program)."""
+    break_glass_object_ids: tuple[str, ...] = ()
+    """The tenant's emergency accounts, excluded from every conditional access policy."""
 
     @property
     def is_production(self) -> bool:
@@ -133,6 +137,8 @@ class Context:
             "defender_plans": list(self.defender_plans) if self.defender_plans is not None else None,
             "enforcement": dict(self.settings.enforcement),
             "exemptions": [e.to_config() for e in self.settings.exemptions],
+            "tenant_owner": self.tenant_owner,
+            "break_glass_object_ids": list(self.break_glass_object_ids),
         }
 
     @classmethod
@@ -156,6 +162,8 @@ class Context:
             aws_account_ids=tuple(str(a) for a in data.get("aws_account_ids") or ()),
             defender_plans=tuple(str(p) for p in plans) if isinstance(plans, list) else None,
             today=when,
+            tenant_owner=data.get("tenant_owner") if isinstance(data.get("tenant_owner"), bool) else None,
+            break_glass_object_ids=tuple(str(i) for i in data.get("break_glass_object_ids") or ()),
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
@@ -177,6 +185,8 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         aws_account_ids=tuple(accounts),
         defender_plans=tuple(env.m365.defender_plans) if env.azure is not None else None,
         today=today or date.today(),
+        tenant_owner=getattr(env, "tenant", None) is not None,
+        break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(

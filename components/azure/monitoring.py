@@ -58,7 +58,9 @@ class SecurityMonitoringArgs(StrictModel):
         True, description="Sentinel and the Office 365 connector on the workspace"
     )
     entra_diagnostics_enabled: bool = Field(
-        True, description="Entra ID sign-in and audit logs to the workspace"
+        False,
+        description="Entra ID sign-in and audit logs to the workspace; off: tenant-wide logs are the tenant "
+        "stack's (components/platform/tenant.py), never an environment's",
     )
     activity_log_enabled: bool = Field(
         True, description="subscription activity log to the workspace"

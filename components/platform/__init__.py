@@ -96,6 +96,13 @@ def _providers(env: Environment) -> Providers:
 def define_platform(env: Environment) -> None:
     """Every resource of one environment."""
     pulumi.runtime.register_stack_transformation(tagging_transformation(env))
+    if env.tenant is not None:
+        from components.platform.tenant import define_tenant
+
+        define_tenant(env, _providers(env))
+        pulumi.export("environment", env.name)
+        pulumi.export("tier", env.tier.value)
+        return
     if env.aws is not None:
         from components.aws import name_prefix
         from components.aws.ci_identity import boundary_arn, boundary_transformation

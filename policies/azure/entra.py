@@ -62,6 +62,9 @@ def _blocks_legacy(p: ResourceView) -> bool:
 
 
 def _ca_check(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> Iterator[Verdict]:
+    if ctx.tenant_owner is False:
+        yield not_applicable("conditional access is tenant-wide: the tenant stack declares it")
+        return
     if "azure" not in resources_in_use(stack, ctx.clouds):
         yield not_applicable("this environment does not use Azure or Entra ID")
         return
@@ -172,4 +175,74 @@ def federated_no_wildcard(r: ResourceView, ctx: Context) -> Verdict:
     return compliant()
 
 
-POLICIES = (mfa_for_all, block_legacy, app_password_lifetime, federated_no_wildcard)
+TENANT_WIDE = (
+    CA_POLICY,
+    "azuread:index/namedLocation:NamedLocation",
+    "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy",
+    "azure-native:aadiam:DiagnosticSetting",
+)
+"""Resources that exist once per Entra tenant."""
+
+
+@stack_policy(
+    name="entra-tenant-resources-single-owner",
+    description="Create conditional access, named locations, authentication strengths and tenant diagnostic "
+    "settings only in the tenant stack",
+    severity=Severity.critical,
+    remediation="Move the resource to the tenant stack (stacks/Pulumi.tenant.yaml, components/azure/tenant.py); "
+    "an environment stack that copies a tenant-wide policy can lock out the break-glass accounts or send "
+    "tenant logs to a lower environment.",
+)
+def tenant_resources_single_owner(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    found = stack.of_type(*TENANT_WIDE)
+    if ctx.tenant_owner is None:
+        yield not_applicable("not an environment of this project: who owns the tenant is unknown")
+        return
+    if ctx.tenant_owner:
+        for r in found:
+            yield compliant(subject=r)
+        if not found:
+            yield compliant()
+        return
+    if not found:
+        yield compliant()
+    for r in found:
+        yield violation(f"{r.name}: {r.type.split(':')[-1]} is tenant-wide but declared by environment "
+                        f"{ctx.environment}; declare it once, in the tenant stack", r)
+
+
+def _excluded_users(p: ResourceView) -> set[str]:
+    return {str(u).lower() for u in as_list(p.get("conditions", "users", "excludedUsers"))}
+
+
+@stack_policy(
+    name="entra-break-glass-excluded",
+    description="Keep every break-glass account out of every conditional access policy that is not disabled",
+    severity=Severity.critical,
+    remediation="Keep identity.break_glass_object_ids in the tenant stack; EntraTenant puts that one list in "
+    "conditions.users.excluded_users of every policy it creates.",
+)
+def break_glass_excluded(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    policies = [p for p in stack.of_type(CA_POLICY) if str(p.get("state") or "").lower() != "disabled"]
+    if not ctx.break_glass_object_ids:
+        yield not_applicable("no break-glass accounts are declared for this stack")
+        return
+    if not policies:
+        yield not_applicable("no conditional access policies in this stack")
+        return
+    wanted = {i.lower() for i in ctx.break_glass_object_ids}
+    for p in policies:
+        excluded = p.get("conditions", "users", "excludedUsers")
+        if contains_unknown(excluded):
+            yield unknown_until_apply("conditions.users.excludedUsers", p)
+            continue
+        missing = sorted(wanted - _excluded_users(p))
+        if missing:
+            yield violation(f"conditional access policy {p.name}: excludedUsers lacks break-glass account(s) "
+                            f"{', '.join(missing)}; exclude every account in identity.break_glass_object_ids", p)
+        else:
+            yield compliant(subject=p)
+
+
+POLICIES = (mfa_for_all, block_legacy, app_password_lifetime, federated_no_wildcard, tenant_resources_single_owner,
+            break_glass_excluded)

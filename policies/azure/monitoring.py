@@ -127,6 +127,9 @@ def _plan_name(p: ResourceView) -> str | None:
     controls=["CIS Azure 2.0 2.1"],
 )
 def defender_plans(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    if ctx.tenant_owner:
+        yield not_applicable("the tenant stack holds no workloads; each environment sets its Defender plans")
+        return
     if "azure" not in resources_in_use(stack, ctx.clouds):
         yield not_applicable("this environment does not use Azure")
         return

@@ -154,3 +154,92 @@ SCENARIOS: list[Scenario] = [
     ]),
     Scenario("aws-ci-plan-no-data-plane", [role("deploy", kind="deploy")], label="na_no_plan_role"),
 ]
+
+# --- Azure and Entra ---------------------------------------------------------------------
+
+RA = "azure-native:authorization:RoleAssignment"
+RD = "azure-native:authorization:RoleDefinition"
+SP = "azuread:index/servicePrincipal:ServicePrincipal"
+GROUP = "azuread:index/group:Group"
+CA = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+LOCATION = "azuread:index/namedLocation:NamedLocation"
+AADIAM = "azure-native:aadiam:DiagnosticSetting"
+SUB = "/subscriptions/00000000-0000-0000-0000-0000000000d1"
+RG = f"{SUB}/resourceGroups/rg-caf-dev-platform"
+
+
+def role_id(guid: str) -> str:
+    return f"{SUB}/providers/Microsoft.Authorization/roleDefinitions/{guid}"
+
+
+def assignment(name: str, principal: str, role: object, deps: dict | None = None, **extra) -> R:
+    return R(name, RA, {"scope": RG, "principalId": U, "principalType": "ServicePrincipal", "roleDefinitionId": role,
+                        **extra}, deps={"principalId": [principal], **(deps or {})})
+
+
+CONTRIBUTOR = role_id("b24988ac-6180-42a0-ab88-20f7382dd24c")
+READER = role_id("acdd72a7-3385-48ef-bd42-f606fba81ae7")
+RBAC_ADMIN = role_id("f58310d9-a9f6-439a-9e8d-f62e7b41a168")
+BLOB_READER = role_id("2a2b9908-6ea1-4ae2-8e65-a410df84e7d1")
+
+
+def definition(name: str, actions: list[str], not_actions: list[str] | None = None, data: list[str] | None = None) -> R:
+    return R(name, RD, {"roleName": name, "scope": RG, "assignableScopes": [RG], "permissions": [
+        {"actions": actions, "notActions": not_actions or [], "dataActions": data or [], "notDataActions": []}]})
+
+
+BREAK_GLASS = ("00000000-0000-0000-0000-00000000b001", "00000000-0000-0000-0000-00000000b002")
+
+
+def ca(name: str, excluded: list[str], state: str = "enabled") -> R:
+    return R(name, CA, {"displayName": name, "state": state, "conditions": {
+        "users": {"includedUsers": ["All"], "excludedUsers": excluded}, "applications": {"includedApplications": ["All"]},
+        "clientAppTypes": ["all"]}, "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}})
+
+
+SCENARIOS += [
+    Scenario("azure-ci-no-privileged-role", [
+        R("ci-sp", SP, {"clientId": U}),
+        R("vendor-group", GROUP, {"displayName": "caf-dev-vendor-x"}),
+        assignment("fail_original_ci_contributor", "ci-sp", CONTRIBUTOR),
+        assignment("fail_rbac_admin_unconditioned", "ci-sp", RBAC_ADMIN),
+        assignment("pass_rbac_admin_with_condition", "ci-sp", RBAC_ADMIN, condition="(...)", conditionVersion="2.0"),
+        assignment("pass_reader", "ci-sp", READER),
+        R("vendor-contributor", RA, {"scope": RG, "principalId": U, "principalType": "Group", "roleDefinitionId": CONTRIBUTOR},
+          deps={"principalId": ["vendor-group"]}),
+    ]),
+    Scenario("azure-ci-no-data-access", [
+        R("ci-sp", SP, {"clientId": U}),
+        definition("ok-role", ["Microsoft.Storage/storageAccounts/*"],
+                   ["Microsoft.Storage/storageAccounts/listKeys/action", "Microsoft.Storage/storageAccounts/regenerateKey/action",
+                    "Microsoft.Storage/storageAccounts/listAccountSas/action"]),
+        definition("keys-role", ["Microsoft.Storage/storageAccounts/*"]),
+        definition("data-role", ["Microsoft.Storage/storageAccounts/read"], data=["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]),
+        assignment("pass_custom_without_keys", "ci-sp", U, deps={"roleDefinitionId": ["ok-role"]}),
+        assignment("fail_custom_lists_keys", "ci-sp", U, deps={"roleDefinitionId": ["keys-role"]}),
+        assignment("fail_custom_data_actions", "ci-sp", U, deps={"roleDefinitionId": ["data-role"]}),
+        assignment("fail_blob_reader", "ci-sp", BLOB_READER),
+        assignment("pass_reader", "ci-sp", READER),
+    ]),
+    Scenario("azure-custom-role-no-wildcard-actions", [
+        definition("pass_resource_types", ["Microsoft.Network/virtualNetworks/*", "Microsoft.Web/sites/read"]),
+        definition("fail_star", ["*"]),
+        definition("fail_whole_provider", ["Microsoft.Storage/*"]),
+        R("unk_role", RD, {"scope": RG, "permissions": U}),
+    ]),
+    Scenario("entra-break-glass-excluded", [
+        ca("pass_both_excluded", list(BREAK_GLASS)),
+        ca("fail_original_dev_copy", [BREAK_GLASS[0]]),
+        ca("fail_none_excluded", []),
+        ca("disabled-not-judged", [], state="disabled"),
+        ca("fail_report_only", [BREAK_GLASS[1]], state="enabledForReportingButNotEnforced"),
+    ], ctx={"break_glass_object_ids": BREAK_GLASS}),
+    Scenario("entra-tenant-resources-single-owner", [
+        ca("fail_environment_copy", list(BREAK_GLASS)),
+        R("fail_named_location", LOCATION, {"displayName": "US", "country": {"countriesAndRegions": ["US"]}}),
+        R("fail_tenant_logs", AADIAM, {"name": "entra-to-dev", "workspaceId": "/w"}),
+    ], ctx={"tenant_owner": False}),
+    Scenario("entra-tenant-resources-single-owner", [
+        ca("pass_in_tenant_stack", list(BREAK_GLASS)),
+    ], label="pass_tenant_owner", ctx={"tenant_owner": True}),
+]
