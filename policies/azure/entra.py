@@ -244,5 +244,82 @@ def break_glass_excluded(stack: StackView, ctx: Context) -> Iterator[Verdict]:
             yield compliant(subject=p)
 
 
+GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
+
+
+def _baseline(stack: StackView, ctx: Context, wanted, what: str, fix: str) -> Iterator[Verdict]:
+    """One enabled policy in the tenant stack must do `what`; environments are judged by the single-owner check."""
+    if not ctx.tenant_owner:
+        yield not_applicable("conditional access is judged in the tenant stack")
+        return
+    policies = stack.of_type(CA_POLICY)
+    if any(contains_unknown(p.props.get(k)) for p in policies for k in ("state", "conditions", "grantControls")):
+        yield unknown_until_apply(f"the conditional access policy that should {what}")
+        return
+    matching = [p for p in policies if _enabled(p) and wanted(p)]
+    if matching:
+        for p in matching:
+            yield compliant(subject=p)
+        return
+    near = [p for p in policies if wanted(p)]
+    if near:
+        yield violation(f"conditional access policy {near[0].name}: state is {show(near[0].get('state'))}; set it to "
+                        f"'enabled' so that it {what}", near[0])
+        return
+    yield violation(f"no enabled conditional access policy {what}; {fix}")
+
+
+def _admins_phishing_resistant(p: ResourceView) -> bool:
+    strength = p.get("grantControls", "authenticationStrengthPolicyId")
+    return GLOBAL_ADMIN in _lower(p.get("conditions", "users", "includedRoles")) and isinstance(strength, str) and bool(strength)
+
+
+def _blocks_device_code(p: ResourceView) -> bool:
+    return ("devicecodeflow" in _lower(p.get("conditions", "authenticationFlowTransferMethods"))
+            and "block" in _lower(p.get("grantControls", "builtInControls"))
+            and "all" in _lower(p.get("conditions", "users", "includedUsers")))  # fmt: skip
+
+
+def _guests_mfa_session(p: ResourceView) -> bool:
+    guests = p.get("conditions", "users", "includedGuestsOrExternalUsers")
+    return bool(as_list(guests)) and "mfa" in _lower(p.get("grantControls", "builtInControls")) and bool(
+        p.get("sessionControls", "signInFrequency"))
+
+
+@stack_policy(
+    name="entra-admins-phishing-resistant",
+    description="Require a phishing-resistant authentication strength of administrators on every sign-in",
+    severity=Severity.critical,
+    remediation="Keep EntraTenant's admins-phishing-resistant policy (components/azure/tenant.py): admin roles and "
+    "the privileged groups, grant authentication_strength_policy_id = the built-in phishing-resistant strength.",
+)
+def admins_phishing_resistant(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    yield from _baseline(stack, ctx, _admins_phishing_resistant, "requires phishing-resistant authentication of admins",
+                         "add one for the admin roles with an authentication strength grant")
+
+
+@stack_policy(
+    name="entra-block-device-code-flow",
+    description="Block the device code flow for all users with an enabled conditional access policy",
+    severity=Severity.high,
+    remediation="Keep EntraTenant's block-device-code-flow policy: conditions.authentication_flow_transfer_methods "
+    "['deviceCodeFlow'], all users, grant 'block'.",
+)
+def block_device_code(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    yield from _baseline(stack, ctx, _blocks_device_code, "blocks the device code flow",
+                         "add one with authentication flow transfer method deviceCodeFlow and grant 'block'")
+
+
+@stack_policy(
+    name="entra-guests-mfa-session",
+    description="Require MFA and a sign-in frequency of guests and vendors",
+    severity=Severity.high,
+    remediation="Keep EntraTenant's guests-mfa-session policy (tenant.conditional_access.guest_session_hours).",
+)
+def guests_mfa_session(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    yield from _baseline(stack, ctx, _guests_mfa_session, "requires MFA and short sessions of guests",
+                         "add one for guests and external users with grant 'mfa' and a sign-in frequency")
+
+
 POLICIES = (mfa_for_all, block_legacy, app_password_lifetime, federated_no_wildcard, tenant_resources_single_owner,
-            break_glass_excluded)
+            break_glass_excluded, admins_phishing_resistant, block_device_code, guests_mfa_session)

@@ -243,3 +243,43 @@ SCENARIOS += [
         ca("pass_in_tenant_stack", list(BREAK_GLASS)),
     ], label="pass_tenant_owner", ctx={"tenant_owner": True}),
 ]
+
+GA = "62e90394-69f5-4237-9190-012177145e10"
+STRENGTH = "/policies/authenticationStrengthPolicies/00000000-0000-0000-0000-000000000004"
+
+
+def ca_full(name: str, users: dict, grant: dict, state: str = "enabled", session: dict | None = None, **conditions) -> R:
+    props = {"displayName": name, "state": state, "conditions": {
+        "users": {**users, "excludedUsers": list(BREAK_GLASS)}, "applications": {"includedApplications": ["All"]},
+        "clientAppTypes": ["all"], **conditions}, "grantControls": {"operator": "OR", **grant}}
+    return R(name, CA, {**props, "sessionControls": session} if session else props)
+
+
+OWNER = {"tenant_owner": True}
+SCENARIOS += [
+    Scenario("entra-admins-phishing-resistant", [
+        ca_full("pass_strength", {"includedRoles": [GA]}, {"authenticationStrengthPolicyId": STRENGTH}),
+    ], ctx=OWNER),
+    Scenario("entra-admins-phishing-resistant", [
+        ca_full("plain-mfa", {"includedRoles": [GA]}, {"builtInControls": ["mfa"]}),
+    ], label="fail_admins_plain_mfa", ctx=OWNER),
+    Scenario("entra-admins-phishing-resistant", [
+        ca_full("fail_report_only", {"includedRoles": [GA]}, {"authenticationStrengthPolicyId": STRENGTH},
+                state="enabledForReportingButNotEnforced"),
+    ], label="report_only", ctx=OWNER),
+    Scenario("entra-block-device-code-flow", [
+        ca_full("pass_device_code_blocked", {"includedUsers": ["All"]}, {"builtInControls": ["block"]},
+                authenticationFlowTransferMethods=["deviceCodeFlow"]),
+    ], ctx=OWNER),
+    Scenario("entra-block-device-code-flow", [
+        ca_full("mfa-only", {"includedUsers": ["All"]}, {"builtInControls": ["mfa"]}),
+    ], label="fail_no_device_code_block", ctx=OWNER),
+    Scenario("entra-guests-mfa-session", [
+        ca_full("pass_guests", {"includedGuestsOrExternalUsers": [{"guestOrExternalUserTypes": "b2bCollaborationGuest"}]},
+                {"builtInControls": ["mfa"]}, session={"signInFrequency": 8.0, "signInFrequencyPeriod": "hours"}),
+    ], ctx=OWNER),
+    Scenario("entra-guests-mfa-session", [
+        ca_full("no-session", {"includedGuestsOrExternalUsers": [{"guestOrExternalUserTypes": "b2bCollaborationGuest"}]},
+                {"builtInControls": ["mfa"]}),
+    ], label="fail_guests_without_session", ctx=OWNER),
+]
