@@ -396,8 +396,8 @@ class GithubSettings(StrictModel):
     settings_enabled: bool = Field(True, description="off: the tenant stack leaves the repository's settings alone")
     default_branch: str = Field("main", pattern=r"^[A-Za-z0-9._/-]+$", description="the only branch production deploys from")
     required_checks: list[str] = Field(
-        default_factory=lambda: ["tests", "policy-check"],
-        description="status checks the default branch's ruleset requires before a merge",
+        default_factory=lambda: ["tests and validate"],
+        description="status checks (job names of pull-request.yml) the default branch's ruleset requires before a merge",
     )
     reviewer_team_ids: list[int] = Field(
         default_factory=list,

@@ -120,7 +120,14 @@ def test_repository_settings_as_code(plan):
     assert oidc.inputs["includeClaimKeys"] == ["repo", "context"] and oidc.inputs["useDefault"] is False
     (ruleset,) = plan.of_type("github:index/repositoryRuleset:RepositoryRuleset")
     checks = [c["context"] for c in ruleset.inputs["rules"]["requiredStatusChecks"]["requiredChecks"]]
-    assert checks == ["tests", "policy-check"] and ruleset.inputs["enforcement"] == "active"
+    assert ruleset.inputs["enforcement"] == "active" and "bypassActors" not in ruleset.inputs
+    # Every required check is a real job of the pull-request workflow (matrix jobs expanded).
+    import yaml
+
+    jobs = yaml.safe_load((REPO / ".github/workflows/pull-request.yml").read_text())["jobs"]
+    names = {job["name"].replace("${{ matrix.env }}", env) for job in jobs.values()
+             for env in (job.get("strategy", {}).get("matrix", {}).get("env") or [""])}  # fmt: skip
+    assert checks and set(checks) <= names and "plan and policy (prod)" in checks
     variables = {(r.inputs["variableName"], r.name) for r in plan.of_type("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")}
     names = {v for v, _ in variables}
     assert {"AWS_ROLE_ARN", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "AWS_REGION"} <= names
