@@ -71,11 +71,17 @@ def test_no_sentinel_when_the_environment_switches_it_off(prod):
     capture = _capture(args)
     assert capture.of_type(ONBOARDING) == []
     assert capture.of_type(OFFICE) == []
-    assert capture.of_type("azure-native:aadiam:DiagnosticSetting")  # the rest stays
+    assert capture.of_type("azure-native:monitor:DiagnosticSetting")  # the rest stays
 
 
-def test_entra_sign_in_and_audit_logs_go_to_the_workspace(capture):
-    (setting,) = capture.of_type("azure-native:aadiam:DiagnosticSetting")
+def test_environments_send_no_tenant_wide_logs_by_default(capture):
+    # Entra sign-in and audit logs are the tenant stack's, sent to its log environment only.
+    assert capture.of_type("azure-native:aadiam:DiagnosticSetting") == []
+
+
+def test_entra_sign_in_and_audit_logs_go_to_the_workspace_when_switched_on(prod):
+    args = SecurityMonitoringArgs.from_environment(prod).model_copy(update={"entra_diagnostics_enabled": True})
+    (setting,) = _capture(args).of_type("azure-native:aadiam:DiagnosticSetting")
     assert setting.inputs["workspaceId"] == WORKSPACE
     enabled = {log["category"] for log in setting.inputs["logs"] if log["enabled"] is True}
     assert enabled >= {
