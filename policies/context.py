@@ -107,6 +107,8 @@ class Context:
     """True in the tenant stack, False in an environment stack, None when unknown (a foreign program)."""
     break_glass_object_ids: tuple[str, ...] = ()
     """The tenant's emergency accounts, excluded from every conditional access policy."""
+    conditional_access_switches: tuple[str, ...] = ()
+    """Switched-on optional baseline controls of the tenant stack: 'admin-us-only', 'risk-policies'."""
 
     @property
     def is_production(self) -> bool:
@@ -139,6 +141,7 @@ class Context:
             "exemptions": [e.to_config() for e in self.settings.exemptions],
             "tenant_owner": self.tenant_owner,
             "break_glass_object_ids": list(self.break_glass_object_ids),
+            "conditional_access_switches": list(self.conditional_access_switches),
         }
 
     @classmethod
@@ -164,11 +167,20 @@ class Context:
             today=when,
             tenant_owner=data.get("tenant_owner") if isinstance(data.get("tenant_owner"), bool) else None,
             break_glass_object_ids=tuple(str(i) for i in data.get("break_glass_object_ids") or ()),
+            conditional_access_switches=tuple(str(i) for i in data.get("conditional_access_switches") or ()),
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
             ),
         )
+
+
+def _ca_switches(env: Any) -> tuple[str, ...]:
+    tenant = getattr(env, "tenant", None)
+    if tenant is None:
+        return ()
+    ca = tenant.conditional_access
+    return tuple(name for name, on in (("admin-us-only", ca.admin_us_only), ("risk-policies", ca.risk_policies_enabled)) if on)
 
 
 def context_from_environment(env: Any, today: date | None = None) -> Context:
@@ -187,6 +199,7 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         today=today or date.today(),
         tenant_owner=getattr(env, "tenant", None) is not None,
         break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
+        conditional_access_switches=_ca_switches(env),
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(

@@ -321,5 +321,43 @@ def guests_mfa_session(stack: StackView, ctx: Context) -> Iterator[Verdict]:
                          "add one for guests and external users with grant 'mfa' and a sign-in frequency")
 
 
+def _admins_us_only(p: ResourceView) -> bool:
+    return (GLOBAL_ADMIN in _lower(p.get("conditions", "users", "includedRoles"))
+            and "block" in _lower(p.get("grantControls", "builtInControls"))
+            and "all" in _lower(p.get("conditions", "locations", "includedLocations"))
+            and bool(as_list(p.get("conditions", "locations", "excludedLocations"))))  # fmt: skip
+
+
+def _sign_in_risk(p: ResourceView) -> bool:
+    return {"medium", "high"} <= _lower(p.get("conditions", "signInRiskLevels")) and bool(
+        _lower(p.get("grantControls", "builtInControls")) & {"mfa", "block"})
+
+
+def _user_risk(p: ResourceView) -> bool:
+    return "high" in _lower(p.get("conditions", "userRiskLevels")) and "passwordchange" in _lower(
+        p.get("grantControls", "builtInControls"))
+
+
+@stack_policy(
+    name="entra-switched-baseline-present",
+    description="Keep the conditional access controls the tenant stack switches on: US-only admin sign-in, "
+    "sign-in and user risk policies",
+    severity=Severity.high,
+    remediation="With tenant.conditional_access.admin_us_only, keep EntraTenant's admins-us-only policy (block "
+    "outside the US named location); with risk_policies_enabled (Entra ID P2), keep sign-in-risk (medium+ MFA) "
+    "and user-risk (high: MFA and password change).",
+)
+def switched_baseline(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    wanted = {"admin-us-only": [(_admins_us_only, "blocks admin sign-in from outside the allowed locations")],
+              "risk-policies": [(_sign_in_risk, "requires MFA at medium or high sign-in risk"),
+                                (_user_risk, "requires a secure password change at high user risk")]}  # fmt: skip
+    checks = [c for switch in ctx.conditional_access_switches for c in wanted.get(switch, [])]
+    if not ctx.tenant_owner or not checks:
+        yield not_applicable("no switched-on conditional access controls for this stack")
+        return
+    for check, what in checks:
+        yield from _baseline(stack, ctx, check, what, "add it back in components/azure/tenant.py")
+
+
 POLICIES = (mfa_for_all, block_legacy, app_password_lifetime, federated_no_wildcard, tenant_resources_single_owner,
-            break_glass_excluded, admins_phishing_resistant, block_device_code, guests_mfa_session)
+            break_glass_excluded, admins_phishing_resistant, block_device_code, guests_mfa_session, switched_baseline)

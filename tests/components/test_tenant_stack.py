@@ -146,4 +146,5 @@ def test_the_tenant_stack_passes_every_policy(plan, tenant):
     passed = {r.policy for r in report.results if r.status is Status.passed}
     assert {"entra-break-glass-excluded", "entra-tenant-resources-single-owner", "azure-ci-no-privileged-role",
             "azure-ci-no-data-access", "azure-custom-role-no-wildcard-actions", "aws-ci-plan-no-data-plane",
-            "aws-iam-escalation-needs-boundary", "entra-mfa-for-all-users"} <= passed  # fmt: skip
+            "aws-iam-escalation-needs-boundary", "entra-mfa-for-all-users", "entra-switched-baseline-present",
+            "entra-admins-phishing-resistant", "entra-block-device-code-flow", "entra-guests-mfa-session"} <= passed  # fmt: skip

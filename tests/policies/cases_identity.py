@@ -283,3 +283,16 @@ SCENARIOS += [
                 {"builtInControls": ["mfa"]}),
     ], label="fail_guests_without_session", ctx=OWNER),
 ]
+
+SWITCHES = {"tenant_owner": True, "conditional_access_switches": ("admin-us-only", "risk-policies")}
+US_ONLY = ca_full("pass_us_only", {"includedRoles": [GA]}, {"builtInControls": ["block"]},
+                  locations={"includedLocations": ["All"], "excludedLocations": ["/identity/conditionalAccess/namedLocations/x"]})
+SIGN_IN = ca_full("pass_sign_in_risk", {"includedUsers": ["All"]}, {"builtInControls": ["mfa"]}, signInRiskLevels=["medium", "high"])
+USER = ca_full("pass_user_risk", {"includedUsers": ["All"]}, {"operator": "AND", "builtInControls": ["mfa", "passwordChange"]},
+               userRiskLevels=["high"])
+SCENARIOS += [
+    Scenario("entra-switched-baseline-present", [US_ONLY, SIGN_IN, USER], ctx=SWITCHES),
+    Scenario("entra-switched-baseline-present", [US_ONLY, SIGN_IN], label="fail_user_risk_removed", ctx=SWITCHES),
+    Scenario("entra-switched-baseline-present", [SIGN_IN, USER], label="fail_us_only_removed", ctx=SWITCHES),
+    Scenario("entra-switched-baseline-present", [], label="na_switches_off", ctx={"tenant_owner": True}),
+]
