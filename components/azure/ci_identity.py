@@ -92,8 +92,11 @@ SUBSCRIPTION_ACTIONS = (
     "Microsoft.Resources/subscriptions/resourceGroups/write",
     "Microsoft.Security/pricings/read",
     "Microsoft.Security/pricings/write",
+    "Microsoft.Security/securityContacts/*",
+    "Microsoft.Insights/diagnosticSettings/*",
 )
-"""What exists only at subscription scope: the environment's resource group and Defender plans."""
+"""What exists only at subscription scope: the environment's resource group, Defender plans and
+contact, and the activity log's diagnostic setting."""
 
 
 def github_subject(repository: str, environment: str) -> str:
@@ -211,7 +214,7 @@ class AzureCiIdentity(pulumi.ComponentResource):
         subscription_role = azure_native.authorization.RoleDefinition(
             f"{self._name}-deploy-subscription-role", role_definition_id=args.role_guid("deploy-subscription"),
             role_name=f"{args.prefix}-ci-deploy-subscription",
-            description=f"CI deploy of {args.environment}: its resource group and Defender plans",
+            description=f"CI deploy of {args.environment}: its resource group, Defender and the activity log",
             role_type="CustomRole", scope=sub, assignable_scopes=[sub],
             permissions=[azure_native.authorization.PermissionArgs(
                 actions=list(SUBSCRIPTION_ACTIONS), not_actions=[], data_actions=[], not_data_actions=[])],
