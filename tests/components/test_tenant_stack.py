@@ -148,3 +148,29 @@ def test_the_tenant_stack_passes_every_policy(plan, tenant):
             "azure-ci-no-data-access", "azure-custom-role-no-wildcard-actions", "aws-ci-plan-no-data-plane",
             "aws-iam-escalation-needs-boundary", "entra-mfa-for-all-users", "entra-switched-baseline-present",
             "entra-admins-phishing-resistant", "entra-block-device-code-flow", "entra-guests-mfa-session"} <= passed  # fmt: skip
+
+
+def test_owned_environments_stop_the_program_naming_the_file_and_key(tmp_path, tenant):
+    import pulumi
+
+    from components.platform.tenant import owned_environments
+    from tests.conftest import minimal_values, write_stack
+
+    bad = minimal_values()
+    bad["network"]["aws_vpc_cidr"] = "8.8.0.0/16"
+    write_stack(tmp_path, "dev", bad)
+    with pytest.raises(pulumi.RunError, match=r"stacks/Pulumi.dev.yaml: infra:network.aws_vpc_cidr: must be a private"):
+        owned_environments(tenant.model_copy(update={"tenant": tenant.tenant.model_copy(update={"environments": ["dev"]})}),
+                           stacks_dir=tmp_path)
+
+
+def test_state_bucket_secrets_alias_and_restricted_buckets_come_from_the_model():
+    from components.platform.tenant import restricted_buckets, secrets_key_alias, state_bucket
+
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    assert restricted_buckets(prod) == ["caf-prod-lake-raw", "caf-prod-lake-curated"]
+    assert state_bucket(prod) is None and secrets_key_alias(prod) is None
+    deployment = prod.deployment.model_copy(update={"backend_url": "s3://caf-state/prod",
+                                                     "secrets_provider": "awskms://alias/caf-prod-secrets?region=us-east-1"})
+    moved = prod.model_copy(update={"deployment": deployment})
+    assert state_bucket(moved) == "caf-state" and secrets_key_alias(moved) == "alias/caf-prod-secrets"
