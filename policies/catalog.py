@@ -10,12 +10,10 @@ from policies.core import Policy
 @lru_cache(maxsize=1)
 def all_policies() -> tuple[Policy, ...]:
     """The whole policy set; the engine pack and the offline checks use exactly this."""
-    from policies.aws import analytics, audit, iam, kms, rds, s3
-    from policies.aws import iam_escalation
+    from policies.aws import analytics, audit, iam, iam_escalation, kms, rds, s3
     from policies.aws import network as aws_network
-    from policies.azure import entra, key_vault, monitoring, storage, workloads
+    from policies.azure import entra, key_vault, monitoring, rbac, storage, workloads
     from policies.azure import network as azure_network
-    from policies.azure import rbac
     from policies.org import (
         access_expiry,
         budgets,

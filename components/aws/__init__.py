@@ -63,8 +63,8 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     from components.aws.audit import Audit, AuditArgs
     from components.aws.bucket import AccessLogBucketArgs, access_log_bucket
     from components.aws.budget import Budget, BudgetArgs
-    from components.aws.data_lake import ACCESS_LOGS, DataLake, DataLakeArgs
     from components.aws.ci_identity import boundary_arn, deploy_role_arn
+    from components.aws.data_lake import ACCESS_LOGS, DataLake, DataLakeArgs
     from components.aws.identity import (
         AccountArgs,
         AwsIdentity,
