@@ -433,7 +433,32 @@ def plan_no_data_plane(stack: StackView, ctx: Context) -> Iterator[Verdict]:
             yield compliant(subject=role)
 
 
+SSO_MANAGED = "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment"
+ADMIN_MANAGED = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
+"""AWS-managed policies that are administrator, or one step from it (IAMFullAccess grants itself the rest)."""
+
+
+@resource_policy(
+    name="aws-no-admin-managed-policy",
+    description="Attach no AWS-managed administrator policy (AdministratorAccess, PowerUserAccess, IAMFullAccess) "
+    "to a role or an Identity Center permission set",
+    severity=Severity.critical,
+    remediation="Use a job-function or scoped policy (GROUP_PERMISSION_SETS in components/aws/identity.py); the CI "
+    "boundary already denies every AWS-managed attachment to roles.",
+    types=[ATTACHMENT, SSO_MANAGED],
+)
+def no_admin_managed_policy(r: ResourceView, ctx: Context) -> Verdict:
+    arn = r.get("managedPolicyArn") if r.type == SSO_MANAGED else r.get("policyArn")
+    if is_unknown(arn):
+        return unknown_until_apply("the policy ARN")
+    name = str(arn or "").rsplit("/", 1)[-1]
+    if ":iam::aws:policy/" in str(arn) and name in ADMIN_MANAGED:
+        return violation(f"{r.name}: attaches {arn}; attach a job-function or scoped policy instead")
+    return compliant()
+
+
 POLICIES = (
+    no_admin_managed_policy,
     escalation_needs_boundary,
     role_has_boundary,
     no_wildcard_data_access,

@@ -296,3 +296,17 @@ SCENARIOS += [
     Scenario("entra-switched-baseline-present", [SIGN_IN, USER], label="fail_us_only_removed", ctx=SWITCHES),
     Scenario("entra-switched-baseline-present", [], label="na_switches_off", ctx={"tenant_owner": True}),
 ]
+
+SSO_MANAGED = "aws:ssoadmin/managedPolicyAttachment:ManagedPolicyAttachment"
+SCENARIOS += [
+    Scenario("aws-no-admin-managed-policy", [
+        R("pass_system_administrator", SSO_MANAGED, {"instanceArn": "arn:aws:sso:::instance/ssoins-0000000000000000",
+                                                     "permissionSetArn": U,
+                                                     "managedPolicyArn": "arn:aws:iam::aws:policy/job-function/SystemAdministrator"}),
+        R("fail_sso_admin", SSO_MANAGED, {"instanceArn": "arn:aws:sso:::instance/ssoins-0000000000000000", "permissionSetArn": U,
+                                          "managedPolicyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+        R("fail_role_iam_full", ATTACH, {"role": "r", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}),
+        R("pass_read_only", ATTACH, {"role": "r", "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}),
+        R("unk_arn", ATTACH, {"role": "r", "policyArn": U}),
+    ]),
+]
