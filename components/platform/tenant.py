@@ -168,7 +168,9 @@ def _aws_ci(member: Environment) -> dict[str, Any]:
 
 
 def _tenant_logs(env: Environment, logs: Environment, providers: Any) -> None:
-    """Entra sign-in and audit logs to the log environment's workspace, the only place they land."""
+    """Entra sign-in and audit logs, and Microsoft 365 activity, to the log environment's workspace only."""
+    import uuid
+
     import pulumi_azure_native as azure_native
 
     from components.azure.core import AzureCoreArgs
@@ -184,4 +186,23 @@ def _tenant_logs(env: Environment, logs: Environment, providers: Any) -> None:
         workspace_id=workspace,
         logs=[azure_native.aadiam.LogSettingsArgs(category=c, enabled=True) for c in ENTRA_LOG_CATEGORIES],
         opts=providers.opts(azure=True),
+    )
+    # The connector lives in the log environment's subscription, whose stack onboards Sentinel.
+    provider = azure_native.Provider(f"azure-{logs.name}", subscription_id=str(logs.azure.subscription_id),
+                                     tenant_id=str(logs.azure.tenant_id), location=logs.azure.location)  # fmt: skip
+    si = azure_native.securityinsights
+    enabled = {"state": "Enabled"}
+    si.OfficeDataConnector(
+        "tenant-office365",
+        resource_group_name=core.resource_group_name,
+        workspace_name=core.workspace_name,
+        data_connector_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"civic-infra/{logs.azure.tenant_id}/tenant/office365")),
+        kind="Office365",
+        tenant_id=str(logs.azure.tenant_id),
+        data_types=si.OfficeDataConnectorDataTypesArgs(
+            exchange=si.OfficeDataConnectorDataTypesExchangeArgs(**enabled),
+            share_point=si.OfficeDataConnectorDataTypesSharePointArgs(**enabled),
+            teams=si.OfficeDataConnectorDataTypesTeamsArgs(**enabled),
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
     )

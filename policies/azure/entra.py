@@ -180,14 +180,15 @@ TENANT_WIDE = (
     "azuread:index/namedLocation:NamedLocation",
     "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy",
     "azure-native:aadiam:DiagnosticSetting",
+    "azure-native:securityinsights:OfficeDataConnector",
 )
-"""Resources that exist once per Entra tenant."""
+"""Resources that exist once per Entra tenant (the Office 365 connector reads the whole tenant's activity)."""
 
 
 @stack_policy(
     name="entra-tenant-resources-single-owner",
-    description="Create conditional access, named locations, authentication strengths and tenant diagnostic "
-    "settings only in the tenant stack",
+    description="Create conditional access, named locations, authentication strengths, tenant diagnostic "
+    "settings and the Office 365 connector only in the tenant stack",
     severity=Severity.critical,
     remediation="Move the resource to the tenant stack (stacks/Pulumi.tenant.yaml, components/azure/tenant.py); "
     "an environment stack that copies a tenant-wide policy can lock out the break-glass accounts or send "

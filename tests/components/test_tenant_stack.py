@@ -102,6 +102,11 @@ def test_role_assignment_condition_limits_roles_types_and_never_the_ci_itself():
 def test_tenant_logs_go_only_to_the_log_environment(plan):
     (setting,) = plan.of_type("azure-native:aadiam:DiagnosticSetting")
     assert setting.inputs["workspaceId"].endswith("/workspaces/log-caf-prod-platform")
+    (connector,) = plan.of_type("azure-native:securityinsights:OfficeDataConnector")
+    assert connector.inputs["workspaceName"] == "log-caf-prod-platform"
+    assert connector.inputs["resourceGroupName"] == "rg-caf-prod-platform"
+    providers = {r.name: r.inputs for r in plan.of_type("pulumi:providers:azure-native")}
+    assert providers["azure-prod"]["subscriptionId"] == "00000000-0000-0000-0000-0000000000f3"
 
 
 def test_repository_settings_as_code(plan):

@@ -238,6 +238,8 @@ SCENARIOS += [
         ca("fail_environment_copy", list(BREAK_GLASS)),
         R("fail_named_location", LOCATION, {"displayName": "US", "country": {"countriesAndRegions": ["US"]}}),
         R("fail_tenant_logs", AADIAM, {"name": "entra-to-dev", "workspaceId": "/w"}),
+        R("fail_m365_activity_in_dev", "azure-native:securityinsights:OfficeDataConnector",
+          {"kind": "Office365", "workspaceName": "log-caf-dev-platform", "resourceGroupName": "rg-caf-dev-platform"}),
     ], ctx={"tenant_owner": False}),
     Scenario("entra-tenant-resources-single-owner", [
         ca("pass_in_tenant_stack", list(BREAK_GLASS)),

@@ -46,8 +46,14 @@ def test_sentinel_is_onboarded_on_the_workspace(capture):
     assert onboarding.inputs["sentinelOnboardingStateName"] == "default"
 
 
-def test_office365_connector_reads_exchange_sharepoint_and_teams(capture, prod):
-    (connector,) = capture.of_type(OFFICE)
+def test_environments_connect_no_tenant_wide_mail_activity_by_default(capture):
+    assert capture.of_type(OFFICE) == []
+
+
+def test_office365_connector_reads_exchange_sharepoint_and_teams(prod):
+    args = SecurityMonitoringArgs.from_environment(prod).model_copy(update={"office365_connector_enabled": True})
+    connected = _capture(args)
+    (connector,) = connected.of_type(OFFICE)
     assert connector.inputs["kind"] == "Office365"
     assert connector.inputs["tenantId"] == str(prod.azure.tenant_id)
     assert connector.inputs["dataTypes"] == {
@@ -55,7 +61,7 @@ def test_office365_connector_reads_exchange_sharepoint_and_teams(capture, prod):
         "sharePoint": {"state": "Enabled"},
         "teams": {"state": "Enabled"},
     }
-    (onboarding,) = capture.of_type(ONBOARDING)
+    (onboarding,) = connected.of_type(ONBOARDING)
     assert onboarding.urn in connector.dependencies
 
 
