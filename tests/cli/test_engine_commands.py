@@ -250,6 +250,7 @@ def test_drift_all_reports_every_environment_and_exits_1_on_any_error(project, f
     from cli.engine import adapter
 
     _drift_helpers(monkeypatch)
+    fake_machine.env["GITHUB_TOKEN"] = "fixture-github-token"  # the tenant stack declares the repository's settings
     stacks = {
         "dev": FakeStack(streams={"preview_refresh": "refresh_drift.jsonl", "preview": "preview_clean.jsonl"}),
         "staging": FakeStack(streams={"preview_refresh": "refresh_clean.jsonl", "preview": "preview_clean.jsonl"}),
