@@ -10,9 +10,9 @@ from policies.core import Policy
 @lru_cache(maxsize=1)
 def all_policies() -> tuple[Policy, ...]:
     """The whole policy set; the engine pack and the offline checks use exactly this."""
-    from policies.aws import analytics, audit, iam, kms, rds, s3
+    from policies.aws import analytics, audit, iam, iam_escalation, kms, rds, s3
     from policies.aws import network as aws_network
-    from policies.azure import entra, key_vault, monitoring, storage, workloads
+    from policies.azure import entra, key_vault, monitoring, rbac, storage, workloads
     from policies.azure import network as azure_network
     from policies.org import (
         access_expiry,
@@ -27,6 +27,7 @@ def all_policies() -> tuple[Policy, ...]:
     modules = (
         storage, key_vault, azure_network, monitoring, entra, workloads,
         s3, kms, rds, analytics, iam, aws_network, audit,
+        iam_escalation, rbac,
         tags, residency, access_expiry, secrets, budgets, classification, governance,
     )  # fmt: skip
     # Issue 13: coverage of the services other teams deploy.

@@ -120,6 +120,12 @@ class Context:
     cost_centers: tuple[str, ...] | None = None
     """Declared cost centers; None when unknown (no environment), so the tag value is not judged."""
     internet_ingress_ports: tuple[int, ...] = INTERNET_INGRESS_PORTS
+    tenant_owner: bool | None = None
+    """True in the tenant stack, False in an environment stack, None when unknown (a foreign program)."""
+    break_glass_object_ids: tuple[str, ...] = ()
+    """The tenant's emergency accounts, excluded from every conditional access policy."""
+    conditional_access_switches: tuple[str, ...] = ()
+    """Switched-on optional baseline controls of the tenant stack: 'admin-us-only', 'risk-policies'."""
 
     @property
     def is_production(self) -> bool:
@@ -160,6 +166,9 @@ class Context:
             "teams": list(self.teams),
             "cost_centers": list(self.cost_centers) if self.cost_centers is not None else None,
             "internet_ingress_ports": list(self.internet_ingress_ports),
+            "tenant_owner": self.tenant_owner,
+            "break_glass_object_ids": list(self.break_glass_object_ids),
+            "conditional_access_switches": list(self.conditional_access_switches),
         }
 
     @classmethod
@@ -189,6 +198,9 @@ class Context:
             aws_account_ids=tuple(str(a) for a in data.get("aws_account_ids") or ()),
             defender_plans=tuple(str(p) for p in plans) if isinstance(plans, list) else None,
             today=when,
+            tenant_owner=data.get("tenant_owner") if isinstance(data.get("tenant_owner"), bool) else None,
+            break_glass_object_ids=tuple(str(i) for i in data.get("break_glass_object_ids") or ()),
+            conditional_access_switches=tuple(str(i) for i in data.get("conditional_access_switches") or ()),
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
@@ -200,6 +212,14 @@ class Context:
             cost_centers=tuple(str(c) for c in centers) if isinstance(centers, list) else None,
             internet_ingress_ports=tuple(int(p) for p in data.get("internet_ingress_ports") or INTERNET_INGRESS_PORTS),
         )
+
+
+def _ca_switches(env: Any) -> tuple[str, ...]:
+    tenant = getattr(env, "tenant", None)
+    if tenant is None:
+        return ()
+    ca = tenant.conditional_access
+    return tuple(name for name, on in (("admin-us-only", ca.admin_us_only), ("risk-policies", ca.risk_policies_enabled)) if on)
 
 
 def context_from_environment(env: Any, today: date | None = None) -> Context:
@@ -216,6 +236,9 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         aws_account_ids=tuple(accounts),
         defender_plans=tuple(env.m365.defender_plans) if env.azure is not None else None,
         today=today or date.today(),
+        tenant_owner=getattr(env, "tenant", None) is not None,
+        break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
+        conditional_access_switches=_ca_switches(env),
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(

@@ -133,6 +133,11 @@ def classification(view: ResourceView) -> str | None:
     return None
 
 
+def is_restricted(view: ResourceView) -> bool:
+    """Tagged restricted: the level the CI identities' explicit denies protect (voter and donor data)."""
+    return classification(view) == "restricted"
+
+
 def is_sensitive(view: ResourceView, ctx: Any) -> bool:
     """Whether the resource's data-classification is one the policy config marks as sensitive."""
     return ctx.is_sensitive(classification(view))

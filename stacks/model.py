@@ -398,6 +398,60 @@ class Identity(StrictModel):
     access_max_days: int = Field(365, ge=1, le=730, description="longest vendor or partner access window")
 
 
+class ConditionalAccessSettings(StrictModel):
+    """The tenant's conditional access baseline (Microsoft's baseline for Entra ID)."""
+
+    report_only: bool = Field(
+        False, description="off: policies are enforced; on: they only log (never allowed in a production-tier tenant stack)"
+    )
+    risk_policies_enabled: bool = Field(
+        False, description="sign-in risk (medium+) needs MFA, user risk (high) a secure password change; needs Entra ID P2"
+    )
+    admin_us_only: bool = Field(
+        True, description="administrators may sign in only from the United States named location"
+    )
+    guest_session_hours: int = Field(8, ge=1, le=24, description="guests and vendors sign in again after this many hours")
+    guest_applications: list[str] = Field(
+        default_factory=lambda: ["Office365"],
+        description="the only applications guests and vendors may use; every other app is blocked for them",
+    )
+
+
+class GithubSettings(StrictModel):
+    """The repository's own settings, declared with pulumi-github by the tenant stack."""
+
+    settings_enabled: bool = Field(True, description="off: the tenant stack leaves the repository's settings alone")
+    default_branch: str = Field("main", pattern=r"^[A-Za-z0-9._/-]+$", description="the only branch production deploys from")
+    required_checks: list[str] = Field(
+        default_factory=lambda: ["tests and validate"],
+        description="status checks (job names of pull-request.yml) the default branch's ruleset requires before a merge",
+    )
+    reviewer_team_ids: list[int] = Field(
+        default_factory=list,
+        description="GitHub team ids (`gh api orgs/<org>/teams/<slug> --jq .id`) that approve every deploy; "
+        "at least one when settings_enabled",
+    )
+    production_wait_minutes: int = Field(5, ge=0, le=43200, description="wait timer before a production deploy starts")
+
+
+class TenantSettings(StrictModel):
+    """Present only in the stack that owns the Entra tenant and the GitHub repository."""
+
+    environments: list[Slug] = Field(
+        min_length=1, description="environments whose CI identities (plan and deploy) this stack creates"
+    )
+    log_environment: Slug = Field(
+        description="the production environment whose workspace receives tenant-wide sign-in and audit logs"
+    )
+    environments_deployed: bool = Field(
+        True,
+        description="the environments' resource groups and workspaces exist: assign the CI identities their Azure "
+        "roles there and send tenant-wide logs; off only for the first bootstrap run (docs/runbooks/bootstrap.md)",
+    )
+    conditional_access: ConditionalAccessSettings = ConditionalAccessSettings()
+    github: GithubSettings = GithubSettings()
+
+
 Enforcement = Literal["advisory", "mandatory", "disabled"]
 
 
@@ -474,7 +528,9 @@ class Environment(StrictModel):
     default_cost_center: Slug = Field(description="cost-center tag of resources that do not say otherwise")
     azure: AzureSettings | None = None
     aws: AwsSettings | None = None
-    network: NetworkSettings
+    network: NetworkSettings | None = Field(
+        None, description="required in every environment; the tenant stack has none"
+    )
     web_apps: WebAppsSettings = WebAppsSettings()
     openai: OpenAISettings = OpenAISettings()
     m365: M365Settings = M365Settings()
@@ -493,10 +549,18 @@ class Environment(StrictModel):
     vpn_shared_key: SecretValue | None = Field(
         None, description="VPN pre-shared key; set with `pulumi config set --secret infra:vpn_shared_key`"
     )
+    tenant: TenantSettings | None = Field(
+        None, description="only in the tenant stack: tenant-wide identity, conditional access and repository settings"
+    )
 
     @property
     def is_production(self) -> bool:
         return self.tier is Tier.production
+
+    @property
+    def owns_tenant(self) -> bool:
+        """The one stack that declares tenant-wide and repository-wide resources."""
+        return self.tenant is not None
 
     @property
     def confirmation_required(self) -> bool:

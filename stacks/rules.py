@@ -80,6 +80,8 @@ Rule = Callable[[Environment, RuleContext], Iterator[Problem]]
 
 def cidrs_do_not_overlap(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     net = env.network
+    if net is None:
+        return
     named = [("network.azure_hub_cidr", net.azure_hub_cidr), ("network.aws_vpc_cidr", net.aws_vpc_cidr)]
     named += [(f"network.azure_spokes.{k}", v) for k, v in net.azure_spokes.items()]
     seen: list[tuple[str, ipaddress.IPv4Network]] = []
@@ -168,6 +170,8 @@ def partners_need_the_lake(env: Environment, ctx: RuleContext) -> Iterator[Probl
 
 def nat_needs_public_subnets(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     net = env.network
+    if net is None:
+        return
     if net.aws_nat_gateways != "none" and not net.aws_public_subnets_enabled:
         yield Problem(
             "network.aws_nat_gateways", "needs public subnets", net.aws_nat_gateways,
@@ -176,7 +180,7 @@ def nat_needs_public_subnets(env: Environment, ctx: RuleContext) -> Iterator[Pro
 
 
 def vpn_is_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
-    if not env.network.vpn.enabled:
+    if env.network is None or not env.network.vpn.enabled:
         return
     if not (env.azure and env.aws):
         yield Problem(
@@ -209,7 +213,7 @@ def exemptions_are_bounded(env: Environment, ctx: RuleContext) -> Iterator[Probl
 
 
 def production_is_strictest(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
-    if env.tier is not Tier.production:
+    if env.tier is not Tier.production or env.tenant is not None:
         return
     ours = env.protection
     for peer_name, peer in sorted(ctx.peers.items()):
@@ -259,7 +263,7 @@ def web_apps_have_apps(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
 
 
 def redshift_needs_three_zones(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
-    if env.aws and env.data_stores.redshift.enabled and env.network.aws_availability_zones < 3:
+    if env.network and env.aws and env.data_stores.redshift.enabled and env.network.aws_availability_zones < 3:
         yield Problem(
             "network.aws_availability_zones", "must be 3 when data_stores.redshift.enabled is true",
             env.network.aws_availability_zones,
@@ -335,6 +339,8 @@ def names_are_unique(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
 
 def networks_hold_their_subnets(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     net = env.network
+    if net is None:
+        return
     sized = [("network.azure_hub_cidr", net.azure_hub_cidr, HUB_MIN_PREFIX, "the hub's gateway, management and endpoint subnets")]
     sized += [(f"network.azure_spokes.{k}", v, SPOKE_MIN_PREFIX, "a spoke's workload and integration subnets")
               for k, v in net.azure_spokes.items()]
@@ -345,7 +351,7 @@ def networks_hold_their_subnets(env: Environment, ctx: RuleContext) -> Iterator[
 
 
 def web_apps_need_their_spoke(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
-    if env.azure and env.web_apps.enabled and APPS_SPOKE not in env.network.azure_spokes:
+    if env.network and env.azure and env.web_apps.enabled and APPS_SPOKE not in env.network.azure_spokes:
         yield Problem(
             "network.azure_spokes", f"has no spoke named {APPS_SPOKE!r}, which web_apps.enabled needs",
             sorted(env.network.azure_spokes), f"add e.g. `{APPS_SPOKE}: 10.11.0.0/20`, or set web_apps.enabled: false",
@@ -353,6 +359,8 @@ def web_apps_need_their_spoke(env: Environment, ctx: RuleContext) -> Iterator[Pr
 
 
 def interface_endpoints_are_service_names(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.network is None:
+        return
     seen: set[str] = set()
     for i, service in enumerate(env.network.aws_interface_endpoints):
         path = f"network.aws_interface_endpoints[{i}]"
@@ -437,6 +445,73 @@ def policy_settings_name_real_policies(env: Environment, ctx: RuleContext) -> It
         if ex.expires <= ctx.today:
             yield Problem(f"policy.exemptions[{i}].expires", "has passed", ex.expires.isoformat(),
                           "renew it with a new justification and date, or remove it")
+# --- tenant ownership (one stack declares what exists once per tenant and repository) -------------
+
+
+def _same_tenant(a: Environment, b: Environment) -> bool:
+    same_entra = a.azure is not None and b.azure is not None and a.azure.tenant_id == b.azure.tenant_id
+    return same_entra or a.identity.github_repository == b.identity.github_repository
+
+
+def tenant_stack_shape(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.tenant is None:
+        if env.network is None:
+            yield Problem("network", "is required in an environment", None,
+                          "add the network section; only the tenant stack (with a tenant section) has none")
+        return
+    if env.azure is None:
+        yield Problem("azure", "is required in the tenant stack", None,
+                      "add azure.tenant_id and the subscription that holds the tenant's log workspace")
+    if env.tier is not Tier.production:
+        yield Problem("tier", "must be production in the tenant stack", env.tier.value,
+                      "set tier: production; its GitHub environment needs reviewers like production")
+    for key in ("network", "aws"):
+        if getattr(env, key) is not None:
+            yield Problem(key, "is not used by the tenant stack", "present",
+                          "remove it; the tenant stack reaches each account through the environments it lists")
+    for key in ("datasets", "vendors", "partners"):
+        if getattr(env, key):
+            yield Problem(key, "must be empty in the tenant stack", len(getattr(env, key)),
+                          "declare data, vendors and partners in the environments")
+    if env.tenant.github.settings_enabled and not env.tenant.github.reviewer_team_ids:
+        yield Problem("tenant.github.reviewer_team_ids", "must name at least one team", [],
+                      "add the id of the team that approves deploys; no environment deploys unreviewed")
+    if env.tier is Tier.production and env.tenant.conditional_access.report_only:
+        yield Problem("tenant.conditional_access.report_only", "must be false in production", True,
+                      "set it to false; production never ships the baseline in report-only mode")
+
+
+def one_tenant_owner(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.tenant is not None:
+        for peer_name, peer in sorted(ctx.peers.items()):
+            if peer.tenant is not None and _same_tenant(env, peer):
+                yield Problem("tenant", f"is also declared by {peer_name} for the same tenant or repository", "present",
+                              f"keep one tenant stack; remove the tenant section from stacks/Pulumi.{peer_name}.yaml")
+        for i, name in enumerate(env.tenant.environments):
+            peer = ctx.peers.get(name)
+            if ctx.peers and peer is None:
+                yield Problem(f"tenant.environments[{i}]", "names no environment", name,
+                              f"add stacks/Pulumi.{name}.yaml or remove {name!r}")
+            elif peer is not None and not _same_tenant(env, peer):
+                yield Problem(f"tenant.environments[{i}]", "uses another tenant and repository", name,
+                              "list only environments of this tenant's repository")
+        logs = ctx.peers.get(env.tenant.log_environment)
+        if env.tenant.log_environment not in env.tenant.environments:
+            yield Problem("tenant.log_environment", "is not one of tenant.environments", env.tenant.log_environment,
+                          "name the production environment whose workspace receives tenant-wide logs")
+        elif logs is not None and logs.tier is not Tier.production:
+            yield Problem("tenant.log_environment", "is not a production environment", env.tenant.log_environment,
+                          "tenant-wide sign-in, mail and audit logs never land in a lower environment")
+        return
+    for peer_name, peer in sorted(ctx.peers.items()):
+        if peer.tenant is not None and _same_tenant(env, peer) and env.identity.break_glass_object_ids:
+            yield Problem("identity.break_glass_object_ids", f"are declared outside the tenant stack {peer_name}",
+                          [str(i) for i in env.identity.break_glass_object_ids],
+                          f"remove them here; the one list is identity.break_glass_object_ids in stacks/Pulumi.{peer_name}.yaml")
+        if peer.tenant is not None and _same_tenant(env, peer) and env.name not in peer.tenant.environments:
+            yield Problem("identity.github_repository", f"is in the tenant owned by {peer_name}, which does not "
+                          "create this environment's CI identities", env.identity.github_repository,
+                          f"add {env.name!r} to tenant.environments in stacks/Pulumi.{peer_name}.yaml")
 
 
 RULES: tuple[Rule, ...] = (
@@ -466,6 +541,8 @@ RULES: tuple[Rule, ...] = (
     every_cloud_has_a_budget,
     regions_are_in_the_us,
     policy_settings_name_real_policies,
+    tenant_stack_shape,
+    one_tenant_owner,
 )
 
 

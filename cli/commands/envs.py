@@ -33,29 +33,43 @@ def envs(
 
     project = project_of(ctx)
     rows = []
+    owners: dict[str, str] = {}
     for name in environment_names(project.stacks_dir):
         path = stack_file(project.stacks_dir, name)
         problem = None
+        tenant: dict | None = None
         try:
             values = infra_namespace(read_config(path, project.display(path)))
             tier = values.get("tier")
             tier = tier if isinstance(tier, str) and tier.isprintable() and len(tier) <= 20 else "?"
+            tenant = values.get("tenant") if isinstance(values.get("tenant"), dict) else None
         except ConfigError as err:
             tier, problem = "unreadable", err.lines[0]
-        rows.append({"name": name, "tier": tier, "file": project.display(path), "problem": problem})
+        listed = (tenant or {}).get("environments")
+        owned = [str(e) for e in listed if isinstance(e, str)] if isinstance(listed, list) else []
+        owners.update({e: name for e in owned})
+        rows.append({"name": name, "tier": tier, "file": project.display(path), "problem": problem,
+                     "owns_tenant": tenant is not None, "owned_environments": owned})  # fmt: skip
+    for row in rows:
+        row["ci_identities_from"] = owners.get(row["name"])
+        if row["owns_tenant"]:
+            row["role"] = f"owns the tenant and repository; CI identities of {', '.join(row['owned_environments'])}"
+        else:
+            row["role"] = (f"CI identities from {row['ci_identities_from']}" if row["ci_identities_from"]
+                           else "no tenant stack")
     if format is Format.json:
         typer.echo(to_json({"environments": rows}), nl=False)
         return
     if format is Format.markdown:
-        lines = ["| environment | tier | file |", "|---|---|---|"]
-        lines += [f"| `{r['name']}` | {r['tier']} | `{r['file']}` |" for r in rows]
+        lines = ["| environment | tier | file | tenant |", "|---|---|---|---|"]
+        lines += [f"| `{r['name']}` | {r['tier']} | `{r['file']}` | {r['role']} |" for r in rows]
         problems = [f"- `{r['name']}`: {r['problem']}" for r in rows if r["problem"]]
         if problems:
             lines += ["", "Unreadable:", "", *problems]
         typer.echo("\n".join(lines))
         return
     for row in rows:
-        typer.echo(f"{row['name']:<12} {row['tier']:<12} {row['file']}")
+        typer.echo(f"{row['name']:<12} {row['tier']:<12} {row['file']:<28} {row['role']}")
     for row in rows:
         if row["problem"]:
             typer.echo(row["problem"], err=True)

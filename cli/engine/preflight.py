@@ -397,6 +397,14 @@ def azblob_missing(backend: Backend, probes: Probes) -> list[str]:
     return ["backend: AZURE_STORAGE_ACCOUNT is not set (the azblob:// backend needs the storage account name)"]
 
 
+def github_missing(probes: Probes) -> list[str]:
+    """The tenant stack declares the repository's settings with pulumi-github."""
+    if _set(probes.env, "GITHUB_TOKEN"):
+        return []
+    return ["GitHub: set GITHUB_TOKEN to a token that may administer the repository (the tenant stack's "
+            "repository settings; in CI the TENANT_GITHUB_TOKEN secret of the tenant environment)"]
+
+
 def check_credentials(clouds: Sequence[str], secrets_provider: str, backend: Backend, probes: Probes) -> None:
     """Gate 3: every credential the run needs, all missing items reported together (exit 3).
 
@@ -419,6 +427,8 @@ def check_credentials(clouds: Sequence[str], secrets_provider: str, backend: Bac
         missing += azure_missing(probes)
     if "aws" in needed:
         missing += aws_missing(probes)
+    if "github" in needed:
+        missing += github_missing(probes)
     if missing:
         head = f"{len(missing)} credential item(s) missing"
         raise CredentialsMissingError(head, lines=[f"{head}; nothing was started:", *(f"  {m}" for m in missing)])
@@ -459,6 +469,9 @@ def raw_settings(project: Project, name: str) -> RawSettings:
         raise UsageError(err.lines[0], lines=err.lines) from None
     deployment = values.get("deployment") if isinstance(values.get("deployment"), Mapping) else {}
     clouds = tuple(c for c in ("azure", "aws") if values.get(c))
+    if isinstance(values.get("tenant"), Mapping):
+        # The tenant stack reaches every environment's AWS account and the GitHub repository.
+        clouds = (*dict.fromkeys((*clouds, "aws")), "github")
     return RawSettings(
         clouds=clouds,
         backend_url=deployment.get("backend_url") if isinstance(deployment.get("backend_url"), str) else None,

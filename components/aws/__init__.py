@@ -32,7 +32,7 @@ class AwsPlatform:
     region: str = "us-east-1"
     account_id: str = ""
     deploy_role_arn: str = ""
-    """The GitHub Actions deploy role ('<prefix>-github-deploy'); CI assumes it by OIDC."""
+    """The GitHub Actions deploy role ('<prefix>-ci-deploy', created by the tenant stack)."""
     vendor_role_arns: dict[str, str] = field(default_factory=dict)
     """Vendor name -> cross-account role ARN to hand to the vendor with its ExternalId."""
 
@@ -63,11 +63,12 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     from components.aws.audit import Audit, AuditArgs
     from components.aws.bucket import AccessLogBucketArgs, access_log_bucket
     from components.aws.budget import Budget, BudgetArgs
+    from components.aws.ci_identity import boundary_arn, deploy_role_arn
     from components.aws.data_lake import ACCESS_LOGS, DataLake, DataLakeArgs
     from components.aws.identity import (
+        AccountArgs,
         AwsIdentity,
         AwsIdentityArgs,
-        DeployRoleArgs,
         IdentityCenterArgs,
         VendorRoleArgs,
     )
@@ -244,17 +245,14 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     aws_identity = AwsIdentity(
         f"{prefix}-identity",
         AwsIdentityArgs(
-            deploy=DeployRoleArgs(
+            account=AccountArgs(
                 account_id=account,
                 region=region,
                 name_prefix=prefix,
-                github_repository=identity.github_repository,
                 environment=env.name,
                 glue_database=analytics_args.database_name if analytics else None,
-                redshift_enabled=stores.redshift.enabled,
-                postgres_enabled=stores.postgres.enabled,
-                config_recorder_enabled=config_recorder,
-                identity_center_enabled=center is not None,
+                # The tenant stack creates this boundary with the CI roles (components/aws/ci_identity.py).
+                boundary_arn=boundary_arn(account, prefix),
             ),
             vendors=[
                 VendorRoleArgs(
@@ -298,6 +296,6 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
         bucket_names=bucket_names,
         region=region,
         account_id=account,
-        deploy_role_arn=aws_identity.deploy_role_arn,
+        deploy_role_arn=deploy_role_arn(account, prefix),
         vendor_role_arns=aws_identity.vendor_role_arns,
     )

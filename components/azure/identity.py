@@ -1,22 +1,13 @@
-"""Entra ID for one environment: role groups, conditional access, CI federation and vendor access.
+"""Entra ID for one environment: its vendors group and the vendors' expiring groups and roles.
 
-- Security groups per role (it-admins, security, data-team, digital, staff, vendors); the two
-  admin groups are role-assignable so Entra directory roles can be given to the group.
-- Conditional access: MFA for every user, legacy authentication blocked, and admins asked
-  for MFA on every sign-in. The break-glass accounts are excluded from every policy (and
-  exported) so a broken policy or MFA outage cannot lock the organisation out.
-- CI federation: an app registration and service principal that GitHub Actions signs in as
-  with an OIDC token; the one federated credential trusts exactly
-  `repo:<owner>/<name>:environment:<env>`. The app has no password or certificate, and its
-  only Azure role is Contributor on this environment's resource group.
-- Vendors: one group per vendor whose description records when access ends, with read
-  roles on the resource group only. Owner, User Access Administrator and RBAC
-  Administrator are refused before Pulumi starts.
+What exists once per tenant (staff groups, conditional access, named locations, the
+break-glass exclusions) is in `components/azure/tenant.py`, and the CI identities are in
+`components/azure/ci_identity.py`; both are declared only by the tenant stack. The constants
+below (role groups, admin role templates, built-in roles) are shared with them.
 
-Conditional access policies are tenant-wide: every environment in the same tenant creates
-its own copies (named with the environment). They are enforced everywhere by default;
-`conditional_access_report_only` exists for trying a change out, never as a standing
-setting.
+Vendors: one group per vendor whose description records when access ends, with read roles
+on the resource group only. Owner, User Access Administrator and RBAC Administrator are
+refused before Pulumi starts.
 """
 
 from __future__ import annotations
@@ -28,9 +19,6 @@ import pulumi
 from pydantic import EmailStr, Field, field_validator
 
 from stacks.model import Environment, Slug, StrictModel
-
-GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
-GITHUB_AUDIENCE = "api://AzureADTokenExchange"
 
 ROLE_GROUPS: dict[str, str] = {
     "it-admins": "IT administrators: hold Entra and Azure admin roles; MFA on every sign-in",
@@ -112,55 +100,17 @@ class VendorAccess(StrictModel):
 
 
 class EntraIdentityArgs(StrictModel):
-    """Names, CI trust, break-glass accounts and vendors of one environment's identity."""
+    """Names and vendors of one environment's identity."""
 
     short_name: Slug = Field(description="organisation prefix of every display name, e.g. 'caf'")
     environment: Slug = Field(description="environment name; part of every name and the CI subject")
     subscription_id: UUID = Field(description="subscription whose role definitions are assigned")
-    github_repository: str = Field(
-        pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$",
-        description="owner/name that CI federation trusts",
-    )
-    break_glass_object_ids: list[UUID] = Field(
-        default_factory=list,
-        description="emergency accounts excluded from every policy; none when omitted",
-    )
     vendors: list[VendorAccess] = Field(
         default_factory=list, description="no vendor groups when omitted"
     )
-    ci_role: str = Field("Contributor", description="CI's only Azure role, on the resource group")
-    conditional_access_report_only: bool = Field(
-        False, description="off: policies are enforced; on: they only log what they would have done"
-    )
-
-    @field_validator("ci_role")
-    @classmethod
-    def _ci_cannot_grant_access(cls, role: str) -> str:
-        if role in PRIVILEGED_ROLES:
-            raise ValueError(
-                f"CI must not hold {role}, got {role!r}; a stolen workflow token could then grant "
-                "itself anything. Use Contributor"
-            )
-        if role not in AZURE_ROLES:
-            raise ValueError(f"unknown role {role!r}; use one of: {', '.join(sorted(AZURE_ROLES))}")
-        return role
-
     @property
     def prefix(self) -> str:
         return f"{self.short_name}-{self.environment}"
-
-    @property
-    def ci_subject(self) -> str:
-        """The only GitHub OIDC subject CI federation accepts: one repository, one environment."""
-        return f"repo:{self.github_repository}:environment:{self.environment}"
-
-    @property
-    def policy_state(self) -> str:
-        return (
-            "enabledForReportingButNotEnforced"
-            if self.conditional_access_report_only
-            else "enabled"
-        )
 
     @classmethod
     def from_environment(cls, env: Environment) -> EntraIdentityArgs:
@@ -170,8 +120,6 @@ class EntraIdentityArgs(StrictModel):
             short_name=env.organization.short_name,
             environment=env.name,
             subscription_id=env.azure.subscription_id,
-            github_repository=env.identity.github_repository,
-            break_glass_object_ids=env.identity.break_glass_object_ids,
             vendors=[
                 VendorAccess(
                     name=v.name,
@@ -185,13 +133,10 @@ class EntraIdentityArgs(StrictModel):
 
 
 class EntraIdentity(pulumi.ComponentResource):
-    """Role groups, conditional access, GitHub Actions federation and vendor groups."""
+    """The environment's vendors group and each vendor's expiring group and read roles."""
 
     group_object_ids: dict[str, pulumi.Output[str]]
     vendor_group_object_ids: dict[str, pulumi.Output[str]]
-    break_glass_object_ids: list[str]
-    ci_client_id: pulumi.Output[str]
-    ci_principal_id: pulumi.Output[str]
 
     def __init__(
         self,
@@ -205,30 +150,21 @@ class EntraIdentity(pulumi.ComponentResource):
         self._name = name
         self.args = args
 
-        groups = {role: self._create_group(args, role) for role in ROLE_GROUPS}
-        policies = self._create_conditional_access(args, groups)
-        app, principal = self._create_ci_federation(args, resource_group_id)
+        # The staff groups are the tenant stack's; an environment has only its own vendors group.
+        vendors = self._create_group(args, "vendors")
         vendor_groups = {
-            v.name: self._create_vendor(args, v, groups["vendors"], resource_group_id)
+            v.name: self._create_vendor(args, v, vendors, resource_group_id)
             for v in args.vendors
         }
 
-        self.group_object_ids = {role: g.object_id for role, g in groups.items()}
+        self.group_object_ids = {"vendors": vendors.object_id}
         self.vendor_group_object_ids = {vendor: g.object_id for vendor, g in vendor_groups.items()}
-        self.break_glass_object_ids = [str(i) for i in args.break_glass_object_ids]
-        self.ci_client_id = app.client_id
-        self.ci_principal_id = principal.object_id
         self.register_outputs(
             {
                 "name": args.prefix,
-                "resource_id": app.id,
+                "resource_id": vendors.id,
                 "group_object_ids": self.group_object_ids,
                 "vendor_group_object_ids": self.vendor_group_object_ids,
-                "break_glass_object_ids": self.break_glass_object_ids,
-                "conditional_access_policy_ids": {key: p.id for key, p in policies.items()},
-                "ci_client_id": app.client_id,
-                "ci_principal_id": principal.object_id,
-                "ci_subject": args.ci_subject,
             }
         )
 
@@ -247,125 +183,6 @@ class EntraIdentity(pulumi.ComponentResource):
             prevent_duplicate_names=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-    # --- conditional access --------------------------------------------------------------
-
-    def _create_conditional_access(self, args: EntraIdentityArgs, groups) -> dict:
-        import pulumi_azuread as azuread
-
-        excluded = [str(i) for i in args.break_glass_object_ids]
-        everything = azuread.ConditionalAccessPolicyConditionsApplicationsArgs(
-            included_applications=["All"]
-        )
-
-        def policy(key: str, display: str, conditions, grant, session=None):
-            return azuread.ConditionalAccessPolicy(
-                f"{self._name}-ca-{key}",
-                display_name=f"{args.prefix}: {display}",
-                state=args.policy_state,
-                conditions=conditions,
-                grant_controls=grant,
-                session_controls=session,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-
-        mfa = azuread.ConditionalAccessPolicyGrantControlsArgs(
-            operator="OR", built_in_controls=["mfa"]
-        )
-        return {
-            "mfa-all-users": policy(
-                "mfa-all-users",
-                "require MFA for all users",
-                azuread.ConditionalAccessPolicyConditionsArgs(
-                    client_app_types=["all"],
-                    applications=everything,
-                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                        included_users=["All"], excluded_users=excluded
-                    ),
-                ),
-                mfa,
-            ),
-            "block-legacy-auth": policy(
-                "block-legacy-auth",
-                "block legacy authentication",
-                azuread.ConditionalAccessPolicyConditionsArgs(
-                    # Exchange ActiveSync and "other clients" (IMAP, POP, SMTP AUTH, ...) cannot do MFA.
-                    client_app_types=["exchangeActiveSync", "other"],
-                    applications=everything,
-                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                        included_users=["All"], excluded_users=excluded
-                    ),
-                ),
-                azuread.ConditionalAccessPolicyGrantControlsArgs(
-                    operator="OR", built_in_controls=["block"]
-                ),
-            ),
-            "mfa-admins-every-sign-in": policy(
-                "mfa-admins-every-sign-in",
-                "require MFA for admins on every sign-in",
-                azuread.ConditionalAccessPolicyConditionsArgs(
-                    client_app_types=["all"],
-                    applications=everything,
-                    users=azuread.ConditionalAccessPolicyConditionsUsersArgs(
-                        included_roles=list(ADMIN_ROLE_TEMPLATE_IDS),
-                        included_groups=[
-                            groups[role].object_id for role in sorted(ROLE_ASSIGNABLE_GROUPS)
-                        ],
-                        excluded_users=excluded,
-                    ),
-                ),
-                mfa,
-                azuread.ConditionalAccessPolicySessionControlsArgs(
-                    sign_in_frequency_interval="everyTime",
-                    sign_in_frequency_authentication_type="primaryAndSecondaryAuthentication",
-                ),
-            ),
-        }
-
-    # --- CI federation --------------------------------------------------------------------
-
-    def _create_ci_federation(self, args: EntraIdentityArgs, resource_group_id: pulumi.Input[str]):
-        import pulumi_azure_native as azure_native
-        import pulumi_azuread as azuread
-
-        child = pulumi.ResourceOptions(parent=self)
-        # No `password` block and no certificate: the only way in is a GitHub OIDC token.
-        app = azuread.Application(
-            f"{self._name}-ci-app",
-            display_name=f"{args.prefix}-ci",
-            sign_in_audience="AzureADMyOrg",
-            prevent_duplicate_names=True,
-            notes=f"GitHub Actions deployments of {args.github_repository} to {args.environment}. "
-            "Federated credential only; never add a secret.",
-            opts=child,
-        )
-        principal = azuread.ServicePrincipal(
-            f"{self._name}-ci-sp",
-            client_id=app.client_id,
-            app_role_assignment_required=True,
-            notes=f"CI for {args.environment}; {args.ci_role} on the environment's resource group only",
-            opts=child,
-        )
-        azuread.ApplicationFederatedIdentityCredential(
-            f"{self._name}-ci-github-{args.environment}",
-            application_id=app.id,
-            display_name=f"github-{args.environment}",
-            description=f"GitHub Actions environment {args.environment} of {args.github_repository}",
-            issuer=GITHUB_ISSUER,
-            audiences=[GITHUB_AUDIENCE],
-            subject=args.ci_subject,
-            opts=child,
-        )
-        azure_native.authorization.RoleAssignment(
-            f"{self._name}-ci-{args.ci_role.lower().replace(' ', '-')}",
-            scope=resource_group_id,
-            role_definition_id=role_definition_id(args.subscription_id, args.ci_role),
-            principal_id=principal.object_id,
-            principal_type="ServicePrincipal",
-            description=f"CI deployments of {args.environment}",
-            opts=child,
-        )
-        return app, principal
 
     # --- vendors -------------------------------------------------------------------------
 

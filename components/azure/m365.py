@@ -87,9 +87,11 @@ def define_identity_and_m365(
         encryption_key=key_vault.encryption_key(EXPORTS_KEY),
         opts=opts,
     )
+    # Entra sign-in and audit logs are tenant-wide: the tenant stack sends them to its log environment only.
+    monitoring_args = SecurityMonitoringArgs.from_environment(env).model_copy(update={"entra_diagnostics_enabled": False})
     monitoring = SecurityMonitoring(
         "security-monitoring",
-        SecurityMonitoringArgs.from_environment(env),
+        monitoring_args,
         resource_group_name=platform.resource_group_name,
         workspace_name=platform.workspace_name,
         workspace_id=platform.workspace_id,
@@ -103,10 +105,6 @@ def define_identity_and_m365(
         if budget_args is not None
         else None
     )
-    # Stack outputs: the GitHub environment's AZURE_CLIENT_ID comes from the first deploy, and
-    # the break-glass runbook checks the excluded accounts against this list.
-    pulumi.export("azure_ci_client_id", identity.ci_client_id)
-    pulumi.export("break_glass_object_ids", identity.break_glass_object_ids)
     return M365Platform(
         identity=identity,
         key_vault=key_vault,

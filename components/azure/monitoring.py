@@ -57,8 +57,15 @@ class SecurityMonitoringArgs(StrictModel):
     sentinel_enabled: bool = Field(
         True, description="Sentinel and the Office 365 connector on the workspace"
     )
+    office365_connector_enabled: bool = Field(
+        False,
+        description="the Office 365 connector (tenant-wide mail, SharePoint and Teams activity) on this workspace; "
+        "off: the tenant stack connects it to its log environment's workspace only",
+    )
     entra_diagnostics_enabled: bool = Field(
-        True, description="Entra ID sign-in and audit logs to the workspace"
+        False,
+        description="Entra ID sign-in and audit logs to the workspace; off: tenant-wide logs are the tenant "
+        "stack's (components/platform/tenant.py), never an environment's",
     )
     activity_log_enabled: bool = Field(
         True, description="subscription activity log to the workspace"
@@ -158,6 +165,8 @@ class SecurityMonitoring(pulumi.ComponentResource):
             customer_managed_key=False,
             opts=pulumi.ResourceOptions(parent=self),
         )
+        if not args.office365_connector_enabled:
+            return onboarding
         enabled = {"state": "Enabled"}
         si.OfficeDataConnector(
             f"{self._name}-office365",

@@ -96,6 +96,20 @@ def _providers(env: Environment) -> Providers:
 def define_platform(env: Environment) -> None:
     """Every resource of one environment."""
     pulumi.runtime.register_stack_transformation(tagging_transformation(env))
+    if env.tenant is not None:
+        from components.platform.tenant import define_tenant
+
+        define_tenant(env, _providers(env))
+        pulumi.export("environment", env.name)
+        pulumi.export("tier", env.tier.value)
+        return
+    if env.aws is not None:
+        from components.aws import name_prefix
+        from components.aws.ci_identity import boundary_arn, boundary_transformation
+
+        # Every role this stack creates carries the CI boundary the tenant stack declares.
+        boundary = boundary_arn(env.aws.account_id, name_prefix(env))
+        pulumi.runtime.register_stack_transformation(boundary_transformation(boundary))
     providers = _providers(env)
 
     aws_platform = None

@@ -135,6 +135,9 @@ def _plan_name(p: ResourceView) -> str | None:
         checkov("CKV_AZURE_87", partial=DEFENDER_CHOSEN), checkov("CKV_AZURE_234", partial=DEFENDER_CHOSEN)],
 )
 def defender_plans(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    if ctx.tenant_owner:
+        yield not_applicable("the tenant stack holds no workloads; each environment sets its Defender plans")
+        return
     if "azure" not in resources_in_use(stack, ctx.clouds):
         yield not_applicable("this environment does not use Azure")
         return

@@ -38,6 +38,9 @@ def _amount(value: object) -> float | None:
     "components create the AWS Budgets and Azure consumption budgets from them.",
 )
 def budget_per_cloud(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    if ctx.tenant_owner:
+        yield not_applicable("the tenant stack costs nothing to run; each environment has its budgets")
+        return
     clouds = sorted(resources_in_use(stack, ctx.clouds))
     if not clouds:
         yield not_applicable("this stack uses neither AWS nor Azure")

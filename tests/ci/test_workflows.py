@@ -168,16 +168,26 @@ def test_setup_is_python_311_with_the_pip_cache_and_the_dev_extra():
 
 def test_every_environment_matrix_lists_the_stack_files():
     names = sorted(environment_names(REPO / "stacks"))
+    # The tenant stack has no plan identity: offline checks cover it, engine previews do not.
+    with_plan_identity = [n for n in names if n != "tenant"]
     matrices = 0
     for name in ("pull-request.yml", "drift.yml"):
         for job_name, job in workflow(name)["jobs"].items():
             matrix = (job.get("strategy") or {}).get("matrix")
             if matrix:
-                assert sorted(matrix["env"]) == names, f"{name}: {job_name} matrix"
+                wanted = with_plan_identity if job.get("environment") else names
+                assert sorted(matrix["env"]) == wanted, f"{name}: {job_name} matrix"
                 matrices += 1
     assert matrices == 4
     drift_env = workflow("drift.yml")["jobs"]["issues"]["steps"][1]["env"]["ENVIRONMENTS"]
-    assert sorted(drift_env.split()) == names
+    assert sorted(drift_env.split()) == with_plan_identity
+
+
+@pytest.mark.parametrize("name", ["pull-request.yml", "drift.yml"])
+def test_previews_and_drift_assume_plan_identities_only(name):
+    for job_name, job in workflow(name)["jobs"].items():
+        if job.get("environment"):
+            assert job["environment"] == "${{ matrix.env }}-plan", f"{name}: {job_name}"
 
 
 # --- pull-request ----------------------------------------------------------------------
@@ -203,7 +213,7 @@ def test_fork_pull_requests_get_checks_but_no_preview_or_secrets():
 
 def test_preview_runs_per_environment_with_oidc():
     job = workflow("pull-request.yml")["jobs"]["preview"]
-    assert job["environment"] == "${{ matrix.env }}"
+    assert job["environment"] == "${{ matrix.env }}-plan"
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     login = next(s for s in job["steps"] if s.get("uses") == "./.github/actions/cloud-login")
     assert login["with"]["azure-client-id"] == "${{ vars.AZURE_CLIENT_ID }}"
@@ -238,8 +248,8 @@ def test_deploy_runs_on_push_to_main_in_order_with_protection_and_concurrency():
     doc = workflow("deploy.yml")
     assert doc["on"] == {"push": {"branches": ["main"]}}
     jobs = doc["jobs"]
-    assert list(jobs) == ["dev", "staging", "prod"]
-    assert "needs" not in jobs["dev"]
+    assert list(jobs) == ["tenant", "dev", "staging", "prod"]
+    assert "needs" not in jobs["tenant"] and jobs["dev"]["needs"] == "tenant"
     assert jobs["staging"]["needs"] == "dev" and jobs["prod"]["needs"] == "staging"
     for env, job in jobs.items():
         assert job["environment"] == env

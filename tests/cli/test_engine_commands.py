@@ -250,16 +250,19 @@ def test_drift_all_reports_every_environment_and_exits_1_on_any_error(project, f
     from cli.engine import adapter
 
     _drift_helpers(monkeypatch)
+    fake_machine.env["GITHUB_TOKEN"] = "fixture-github-token"  # the tenant stack declares the repository's settings
     stacks = {
         "dev": FakeStack(streams={"preview_refresh": "refresh_drift.jsonl", "preview": "preview_clean.jsonl"}),
         "staging": FakeStack(streams={"preview_refresh": "refresh_clean.jsonl", "preview": "preview_clean.jsonl"}),
         "prod": FakeStack(errors={"preview_refresh": create_command_error(CommandResult("", LOCK, 255))}),
+        "tenant": FakeStack(streams={"preview_refresh": "refresh_clean.jsonl", "preview": "preview_clean.jsonl"}),
     }
     monkeypatch.setattr(adapter, "open_stack", lambda spec: stacks[spec.environment])
     result = infra(project, "drift", "--all", "--parallel", "3", "--format", "json")
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert [(e["environment"], e["status"]) for e in doc["environments"]] == [("dev", "drifted"), ("prod", "error"), ("staging", "clean")]
+    assert [(e["environment"], e["status"]) for e in doc["environments"]] == [
+        ("dev", "drifted"), ("prod", "error"), ("staging", "clean"), ("tenant", "clean")]
 
 
 def test_drift_notifies_a_webhook_and_never_prints_its_url(project, fake_machine, install_stack, monkeypatch):  # noqa: F811

@@ -28,17 +28,22 @@ def test_envs_lists_each_environment_once():
     result = infra("--cwd", str(REPO), "envs")
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["dev", "prod", "staging"]
+    assert names == ["dev", "prod", "staging", "tenant"]
+    assert "owns the tenant and repository; CI identities of dev, staging, prod" in result.stdout
     doc = json.loads(infra("--cwd", str(REPO), "envs", "--format", "json").stdout)
     assert {e["name"]: e["tier"] for e in doc["environments"]} == {
-        "dev": "development", "prod": "production", "staging": "staging",
+        "dev": "development", "prod": "production", "staging": "staging", "tenant": "production",
     }
+    assert {e["name"]: e["ci_identities_from"] for e in doc["environments"]} == {
+        "dev": "tenant", "prod": "tenant", "staging": "tenant", "tenant": None,
+    }
+    assert [e["name"] for e in doc["environments"] if e["owns_tenant"]] == ["tenant"]
 
 
 def test_validate_all_sample_environments():
     result = infra("--cwd", str(REPO), "validate", "--all")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["dev: valid", "prod: valid", "staging: valid"]
+    assert result.stdout.splitlines() == ["dev: valid", "prod: valid", "staging: valid", "tenant: valid"]
 
 
 def test_validate_reports_problems_and_exits_2(tmp_project, values):
@@ -86,7 +91,8 @@ def test_schema_covers_every_top_level_key():
     doc = json.loads(infra("schema", "--namespace-only").stdout)
     assert set(doc["properties"]) == set(Environment.model_fields) - {"name"}
     assert doc["additionalProperties"] is False
-    assert "network" in doc["required"] and "name" not in doc["required"]
+    # network is required of environments by a rule (stacks/rules.py tenant_stack_shape); the tenant stack has none.
+    assert "identity" in doc["required"] and "network" not in doc["required"] and "name" not in doc["required"]
     config = json.loads(infra("schema").stdout)["properties"]["config"]
     assert set(config["properties"]) == {f"infra:{k}" for k in Environment.model_fields} - {"infra:name"}
 

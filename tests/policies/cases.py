@@ -721,3 +721,6 @@ SCENARIOS: list[Scenario] = [
 from tests.policies.cases_coverage import SCENARIOS as _COVERAGE  # noqa: E402
 
 SCENARIOS += _COVERAGE
+from tests.policies.cases_identity import SCENARIOS as IDENTITY_SCENARIOS  # noqa: E402
+
+SCENARIOS += IDENTITY_SCENARIOS

@@ -116,6 +116,8 @@ class Spec:
     cls: str
     args: dict[str, Any]
     inputs: Callable[[Scaffold], dict[str, Any]] = lambda s: {}
+    tenant: bool = False
+    """Judged as part of the tenant stack (tenant-wide resources live only there)."""
 
 
 def _azure_attached(s: Scaffold) -> dict[str, Any]:
@@ -143,13 +145,20 @@ SPECS = [
     Spec("components.aws.redshift", "Redshift", {"name_prefix": "caf-prod", "vpc_cidr": "10.60.0.0/16", "subnet_count": 3},
          lambda s: {"vpc_id": s.vpc().id, "subnet_ids": s.subnet_ids(), "kms_key_arn": s.kms_arn()}),
     Spec("components.aws.budget", "Budget", {"name": "caf-prod", "monthly_usd": 100, "recipients": ["it@example.org"]}),
-    Spec("components.aws.identity", "AwsIdentity", {"deploy": {"account_id": ACCOUNT, "region": "us-east-1",
-                                                               "name_prefix": "caf-prod", "environment": "prod",
-                                                               "github_repository": "example-org/civic-infra"}}),
+    Spec("components.aws.identity", "AwsIdentity", {"account": {"account_id": ACCOUNT, "region": "us-east-1",
+                                                                "name_prefix": "caf-prod", "environment": "prod"}}),
+    Spec("components.aws.ci_identity", "AwsCiIdentity", {"account_id": ACCOUNT, "region": "us-east-1",
+                                                         "name_prefix": "caf-prod", "environment": "prod",
+                                                         "github_repository": "example-org/civic-infra"}),
     Spec("components.azure.core", "AzureCore", dict(AZURE)),
-    Spec("components.azure.identity", "EntraIdentity", {**AZURE, "subscription_id": SUBSCRIPTION,
-                                                        "github_repository": "example-org/civic-infra"},
+    Spec("components.azure.identity", "EntraIdentity", {**AZURE, "subscription_id": SUBSCRIPTION},
          lambda s: {"resource_group_id": s.resource_group().id}),
+    Spec("components.azure.tenant", "EntraTenant", {"short_name": "caf",
+                                                    "break_glass_object_ids": ["00000000-0000-0000-0000-00000000b001"]},
+         tenant=True),
+    Spec("components.azure.ci_identity", "AzureCiIdentity", {**AZURE, "subscription_id": SUBSCRIPTION,
+                                                             "github_repository": "example-org/civic-infra",
+                                                             "resource_group_name": "rg-caf-prod-platform"}),
     Spec("components.azure.key_vault", "KeyVault", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
          _azure_attached),
     Spec("components.azure.monitoring", "SecurityMonitoring", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
@@ -210,6 +219,9 @@ def _program(spec: Spec) -> Callable[[], None]:
 
         env = Environment.model_validate({"name": "prod", **minimal_values()})
         pulumi.runtime.register_stack_transformation(tagging_transformation(env))
+        from components.aws.ci_identity import boundary_arn, boundary_transformation
+
+        pulumi.runtime.register_stack_transformation(boundary_transformation(boundary_arn(ACCOUNT, "caf-prod")))
         cls = getattr(importlib.import_module(spec.module), spec.cls)
         args = _args_model(cls).model_validate(spec.args)
         cls("component", args, **spec.inputs(Scaffold()))
@@ -229,11 +241,25 @@ def _prod():
 PROD = _prod()
 
 
+def _tenant():
+    from stacks.model import Environment
+
+    values = {k: v for k, v in minimal_values().items() if k != "network"}
+    return Environment.model_validate({
+        "name": "tenant", **values, "tier": "production", "azure": {"tenant_id": GUID, "subscription_id": SUBSCRIPTION},
+        "identity": {**values["identity"], "break_glass_object_ids": ["00000000-0000-0000-0000-00000000b001"]},
+        "tenant": {"environments": ["prod"], "log_environment": "prod"},
+    })
+
+
+TENANT = _tenant()
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=[s.cls for s in SPECS])
 def test_component_defaults_pass_the_whole_policy_set(spec):
     capture = capture_program(_program(spec), project="defaults", stack="prod", config={"infra:vpn_shared_key": "x" * 32},
                               secret_keys=["infra:vpn_shared_key"], account_id=ACCOUNT)
-    report = check_capture(capture, PROD, today=TODAY)
+    report = check_capture(capture, TENANT if spec.tenant else PROD, today=TODAY)
     own = [f for f in report.findings if "::civic:" in f.urn]
     assert any("::civic:" in r.urn for r in capture.resources)
     assert [f"{f.policy} on {f.name}: {f.message}" for f in own] == []

@@ -108,12 +108,11 @@ def test_partner_share_in_prod_is_in_the_exports_policy_and_key(prod_plan):
     ]
 
 
-def test_prod_identity_vendor_and_deploy_role(prod_plan):
-    deploy = one(prod_plan, "aws:iam/role:Role", "caf-prod-identity-github-deploy")
-    (trust,) = document(deploy, "assumeRolePolicy")["Statement"]
-    assert trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] == (
-        "repo:example-org/civic-infra:environment:prod"
-    )
+def test_prod_identity_vendor_roles_carry_the_boundary_and_ci_roles_live_in_the_tenant_stack(prod_plan):
+    assert not [r for r in prod_plan.of_type("aws:iam/role:Role") if "-ci-" in str(r.inputs.get("name"))]
+    boundary = "arn:aws:iam::000000000003:policy/caf-prod-ci-boundary"
+    assert {r.name: r.inputs.get("permissionsBoundary") for r in prod_plan.of_type("aws:iam/role:Role")} == {
+        "caf-prod-identity-vendor-analytics-firm": boundary, "caf-prod-network-flow-logs-role": boundary}
     vendor = one(prod_plan, "aws:iam/role:Role", "caf-prod-identity-vendor-analytics-firm")
     assert vendor.inputs["tags"]["access-expires"] == "2027-03-31"
     assert len(prod_plan.of_type("aws:ssoadmin/permissionSet:PermissionSet")) == 4
@@ -204,7 +203,7 @@ def test_aws_platform_exposes_what_the_azure_vpn_and_others_read(returned, prod_
         "lake-exports": "caf-prod-lake-exports", "access-logs": "caf-prod-access-logs",
         "cloudtrail": "caf-prod-cloudtrail",
     }  # fmt: skip
-    assert platform.deploy_role_arn == "arn:aws:iam::000000000003:role/caf-prod-github-deploy"
+    assert platform.deploy_role_arn == "arn:aws:iam::000000000003:role/caf-prod-ci-deploy"
     assert platform.vendor_role_arns == {
         "analytics-firm": "arn:aws:iam::000000000003:role/caf-prod-vendor-analytics-firm"
     }

@@ -88,12 +88,9 @@ def test_private_endpoints_use_the_platform_subnet_and_zones(composed):
         assert endpoint.inputs["subnet"] == {"id": "/subnets/private-endpoints"}
 
 
-def test_ci_client_id_and_break_glass_accounts_are_stack_outputs(composed, prod):
+def test_ci_identities_and_break_glass_accounts_are_the_tenant_stacks_outputs(composed):
     _, exported = composed
-    assert set(exported) == {"azure_ci_client_id", "break_glass_object_ids"}
-    assert exported["break_glass_object_ids"] == [
-        str(i) for i in prod.identity.break_glass_object_ids
-    ]
+    assert "azure_ci_client_id" not in exported and "break_glass_object_ids" not in exported
 
 
 def test_without_the_network_the_composition_says_what_is_missing(prod):

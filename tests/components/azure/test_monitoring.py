@@ -46,8 +46,14 @@ def test_sentinel_is_onboarded_on_the_workspace(capture):
     assert onboarding.inputs["sentinelOnboardingStateName"] == "default"
 
 
-def test_office365_connector_reads_exchange_sharepoint_and_teams(capture, prod):
-    (connector,) = capture.of_type(OFFICE)
+def test_environments_connect_no_tenant_wide_mail_activity_by_default(capture):
+    assert capture.of_type(OFFICE) == []
+
+
+def test_office365_connector_reads_exchange_sharepoint_and_teams(prod):
+    args = SecurityMonitoringArgs.from_environment(prod).model_copy(update={"office365_connector_enabled": True})
+    connected = _capture(args)
+    (connector,) = connected.of_type(OFFICE)
     assert connector.inputs["kind"] == "Office365"
     assert connector.inputs["tenantId"] == str(prod.azure.tenant_id)
     assert connector.inputs["dataTypes"] == {
@@ -55,7 +61,7 @@ def test_office365_connector_reads_exchange_sharepoint_and_teams(capture, prod):
         "sharePoint": {"state": "Enabled"},
         "teams": {"state": "Enabled"},
     }
-    (onboarding,) = capture.of_type(ONBOARDING)
+    (onboarding,) = connected.of_type(ONBOARDING)
     assert onboarding.urn in connector.dependencies
 
 
@@ -71,11 +77,17 @@ def test_no_sentinel_when_the_environment_switches_it_off(prod):
     capture = _capture(args)
     assert capture.of_type(ONBOARDING) == []
     assert capture.of_type(OFFICE) == []
-    assert capture.of_type("azure-native:aadiam:DiagnosticSetting")  # the rest stays
+    assert capture.of_type("azure-native:monitor:DiagnosticSetting")  # the rest stays
 
 
-def test_entra_sign_in_and_audit_logs_go_to_the_workspace(capture):
-    (setting,) = capture.of_type("azure-native:aadiam:DiagnosticSetting")
+def test_environments_send_no_tenant_wide_logs_by_default(capture):
+    # Entra sign-in and audit logs are the tenant stack's, sent to its log environment only.
+    assert capture.of_type("azure-native:aadiam:DiagnosticSetting") == []
+
+
+def test_entra_sign_in_and_audit_logs_go_to_the_workspace_when_switched_on(prod):
+    args = SecurityMonitoringArgs.from_environment(prod).model_copy(update={"entra_diagnostics_enabled": True})
+    (setting,) = _capture(args).of_type("azure-native:aadiam:DiagnosticSetting")
     assert setting.inputs["workspaceId"] == WORKSPACE
     enabled = {log["category"] for log in setting.inputs["logs"] if log["enabled"] is True}
     assert enabled >= {

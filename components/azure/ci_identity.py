@@ -1,0 +1,235 @@
+"""The CI identities of one environment on Azure: plan and deploy, each an app registration whose
+only credential is a GitHub OIDC federation pinned to one GitHub environment. Declared by the
+tenant stack (app registrations are tenant-wide objects).
+
+- **plan** (GitHub environment `<env>-plan`): Reader on the environment's resource group. Reader
+  holds no data actions and no `*/action` (so no `listKeys`, no `sharedKeys`).
+- **deploy** (GitHub environment `<env>`): a custom role on the resource group listing the
+  resource types the components manage, without data actions and with every key-listing and
+  log-query action excluded; plus a small custom role on the subscription for what only
+  exists there (the resource group itself, Defender plans). Its role-assignment writes and
+  deletes carry an Azure role-assignment condition (ABAC): only the role definitions the
+  platform assigns, only to groups and service principals, and never to a CI principal.
+"""
+
+from __future__ import annotations
+
+import uuid
+from uuid import UUID
+
+import pulumi
+from pydantic import Field
+
+from stacks.model import Slug, StrictModel
+
+GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
+GITHUB_AUDIENCE = "api://AzureADTokenExchange"
+READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
+ASSIGNABLE_ROLES: dict[str, str] = {
+    "Reader": READER,
+    "Log Analytics Reader": "73c42c96-874c-492b-b04d-ab87d138a893",
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+    "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+}
+"""The roles the environment stack assigns (vendor read roles, managed identities of storage and flow logs)."""
+ASSIGNABLE_PRINCIPAL_TYPES = ("Group", "ServicePrincipal")
+
+DEPLOY_ACTIONS = (
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Resources/deployments/*",
+    "Microsoft.Authorization/roleAssignments/read",
+    "Microsoft.Authorization/roleAssignments/write",
+    "Microsoft.Authorization/roleAssignments/delete",
+    "Microsoft.Authorization/roleDefinitions/read",
+    "Microsoft.Network/virtualNetworks/*",
+    "Microsoft.Network/networkSecurityGroups/*",
+    "Microsoft.Network/privateEndpoints/*",
+    "Microsoft.Network/privateDnsZones/*",
+    "Microsoft.Network/publicIPAddresses/*",
+    "Microsoft.Network/virtualNetworkGateways/*",
+    "Microsoft.Network/localNetworkGateways/*",
+    "Microsoft.Network/connections/*",
+    "Microsoft.Network/networkWatchers/*",
+    "Microsoft.Network/locations/*",
+    "Microsoft.Storage/storageAccounts/*",
+    "Microsoft.KeyVault/vaults/*",
+    "Microsoft.OperationalInsights/workspaces/*",
+    "Microsoft.OperationsManagement/solutions/*",
+    "Microsoft.SecurityInsights/alertRules/*",
+    "Microsoft.SecurityInsights/dataConnectors/*",
+    "Microsoft.SecurityInsights/onboardingStates/*",
+    "Microsoft.Insights/diagnosticSettings/*",
+    "Microsoft.Insights/actionGroups/*",
+    "Microsoft.Web/serverfarms/*",
+    "Microsoft.Web/sites/*",
+    "Microsoft.CognitiveServices/accounts/*",
+    "Microsoft.ManagedIdentity/userAssignedIdentities/*",
+    "Microsoft.Consumption/budgets/*",
+)
+"""Control-plane actions the environment's components need, by resource type."""
+
+DEPLOY_NOT_ACTIONS = (
+    "Microsoft.Storage/storageAccounts/listKeys/action",
+    "Microsoft.Storage/storageAccounts/regenerateKey/action",
+    "Microsoft.Storage/storageAccounts/listAccountSas/action",
+    "Microsoft.Storage/storageAccounts/listServiceSas/action",
+    "Microsoft.CognitiveServices/accounts/listKeys/action",
+    "Microsoft.CognitiveServices/accounts/regenerateKey/action",
+    "Microsoft.OperationalInsights/workspaces/sharedKeys/action",
+    "Microsoft.OperationalInsights/workspaces/query/*",
+    "Microsoft.OperationalInsights/workspaces/search/action",
+    "Microsoft.OperationalInsights/workspaces/delete",
+    "Microsoft.SecurityInsights/onboardingStates/delete",
+    "Microsoft.SecurityInsights/dataConnectors/delete",
+    "Microsoft.Web/sites/config/list/action",
+    "Microsoft.Web/sites/publishxml/action",
+)
+"""Key listing, log reading and switching Sentinel off: never the deploy identity's."""
+
+SUBSCRIPTION_ACTIONS = (
+    "Microsoft.Resources/subscriptions/resourceGroups/read",
+    "Microsoft.Resources/subscriptions/resourceGroups/write",
+    "Microsoft.Security/pricings/read",
+    "Microsoft.Security/pricings/write",
+    "Microsoft.Security/securityContacts/*",
+    "Microsoft.Insights/diagnosticSettings/*",
+)
+"""What exists only at subscription scope: the environment's resource group, Defender plans and
+contact, and the activity log's diagnostic setting."""
+
+
+def github_subject(repository: str, environment: str) -> str:
+    return f"repo:{repository}:environment:{environment}"
+
+
+def role_assignment_condition(role_ids: list[str], principal_types: tuple[str, ...], ci_principal_ids: list[str]) -> str:
+    """An ABAC condition (version 2.0) that lets role-assignment writes and deletes through only for
+    `role_ids`, only for `principal_types` and never for the CI principals themselves."""
+    roles = ", ".join(role_ids)
+    types = ", ".join(f"'{t}'" for t in principal_types)
+    never = ", ".join(ci_principal_ids)
+    checks = {
+        "write": "Request",
+        "delete": "Resource",
+    }
+    parts = []
+    for action, source in checks.items():
+        parts.append(
+            f"((!(ActionMatches{{'Microsoft.Authorization/roleAssignments/{action}'}})) OR "
+            f"(@{source}[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{roles}}}"
+            f" AND @{source}[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{{types}}}"
+            f" AND @{source}[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAllValues:GuidNotEquals {{{never}}}))"
+        )
+    return " AND ".join(parts)
+
+
+class AzureCiIdentityArgs(StrictModel):
+    """The plan and deploy identities of one environment's Azure resource group."""
+
+    short_name: Slug
+    environment: Slug = Field(description="GitHub environment of the deploy identity; the stack name")
+    github_repository: str = Field(pattern=r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
+    subscription_id: UUID
+    resource_group_name: str = Field(description="the environment's platform resource group (AzureCoreArgs naming)")
+    role_assignments_enabled: bool = Field(
+        True, description="off: identities only, for the bootstrap run before the resource group exists"
+    )
+
+    @property
+    def prefix(self) -> str:
+        return f"{self.short_name}-{self.environment}"
+
+    @property
+    def subscription_scope(self) -> str:
+        return f"/subscriptions/{self.subscription_id}"
+
+    @property
+    def resource_group_id(self) -> str:
+        return f"{self.subscription_scope}/resourceGroups/{self.resource_group_name}"
+
+    def role_guid(self, kind: str) -> str:
+        """A stable id per environment and role: renaming nothing, replacing nothing."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"civic-infra/{self.subscription_id}/{self.prefix}/{kind}"))
+
+
+class AzureCiIdentity(pulumi.ComponentResource):
+    """Plan and deploy app registrations (OIDC only) and their roles on one environment."""
+
+    plan_client_id: pulumi.Output[str]
+    deploy_client_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: AzureCiIdentityArgs, *, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("civic:entra:CiIdentity", name, None, opts)
+        self._name, self._args = name, args
+        plan_app, plan_sp = self._identity("plan", f"{args.environment}-plan",
+                                           "previews and drift: configuration and state, no data")  # fmt: skip
+        deploy_app, deploy_sp = self._identity("deploy", args.environment, "deployments")
+        if args.role_assignments_enabled:
+            self._assign(plan_sp, deploy_sp)
+        self.plan_client_id = plan_app.client_id
+        self.deploy_client_id = deploy_app.client_id
+        self.register_outputs({"name": args.prefix, "resource_id": deploy_app.id, "plan_client_id": plan_app.client_id,
+                               "deploy_client_id": deploy_app.client_id})  # fmt: skip
+
+    def _identity(self, kind: str, github_environment: str, purpose: str):
+        import pulumi_azuread as azuread
+
+        args, child = self._args, pulumi.ResourceOptions(parent=self)
+        # No password and no certificate: the only way in is a GitHub OIDC token for one environment.
+        app = azuread.Application(
+            f"{self._name}-{kind}-app", display_name=f"{args.prefix}-ci-{kind}", sign_in_audience="AzureADMyOrg",
+            prevent_duplicate_names=True,
+            notes=f"GitHub Actions {purpose} of {args.github_repository} {args.environment}. Federated credential only.",
+            opts=child,
+        )
+        sp = azuread.ServicePrincipal(f"{self._name}-{kind}-sp", client_id=app.client_id,
+                                      app_role_assignment_required=True, opts=child)  # fmt: skip
+        azuread.ApplicationFederatedIdentityCredential(
+            f"{self._name}-{kind}-github", application_id=app.id, display_name=f"github-{github_environment}",
+            description=f"GitHub Actions environment {github_environment} of {args.github_repository}",
+            issuer=GITHUB_ISSUER, audiences=[GITHUB_AUDIENCE],
+            subject=github_subject(args.github_repository, github_environment), opts=child,
+        )
+        return app, sp
+
+    def _assign(self, plan_sp, deploy_sp) -> None:
+        import pulumi_azure_native as azure_native
+
+        args, child = self._args, pulumi.ResourceOptions(parent=self)
+        rg, sub = args.resource_group_id, args.subscription_scope
+        azure_native.authorization.RoleAssignment(
+            f"{self._name}-plan-reader", scope=rg, principal_id=plan_sp.object_id, principal_type="ServicePrincipal",
+            role_definition_id=f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
+            description=f"CI plan of {args.environment}: read configuration", opts=child,
+        )
+        deploy_role = azure_native.authorization.RoleDefinition(
+            f"{self._name}-deploy-role", role_definition_id=args.role_guid("deploy"), role_name=f"{args.prefix}-ci-deploy",
+            description=f"CI deploy of {args.environment}: the platform's resource types, no data, no keys",
+            role_type="CustomRole", scope=rg, assignable_scopes=[rg],
+            permissions=[azure_native.authorization.PermissionArgs(
+                actions=list(DEPLOY_ACTIONS), not_actions=list(DEPLOY_NOT_ACTIONS), data_actions=[], not_data_actions=[])],
+            opts=child,
+        )  # fmt: skip
+        subscription_role = azure_native.authorization.RoleDefinition(
+            f"{self._name}-deploy-subscription-role", role_definition_id=args.role_guid("deploy-subscription"),
+            role_name=f"{args.prefix}-ci-deploy-subscription",
+            description=f"CI deploy of {args.environment}: its resource group, Defender and the activity log",
+            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
+            permissions=[azure_native.authorization.PermissionArgs(
+                actions=list(SUBSCRIPTION_ACTIONS), not_actions=[], data_actions=[], not_data_actions=[])],
+            opts=child,
+        )  # fmt: skip
+        condition = pulumi.Output.all(plan_sp.object_id, deploy_sp.object_id).apply(
+            lambda ids: role_assignment_condition(sorted(ASSIGNABLE_ROLES.values()), ASSIGNABLE_PRINCIPAL_TYPES, list(ids))
+        )
+        azure_native.authorization.RoleAssignment(
+            f"{self._name}-deploy-platform", scope=rg, principal_id=deploy_sp.object_id,
+            principal_type="ServicePrincipal", role_definition_id=deploy_role.id, condition=condition,
+            condition_version="2.0", description=f"CI deploy of {args.environment}", opts=child,
+        )
+        azure_native.authorization.RoleAssignment(
+            f"{self._name}-deploy-subscription", scope=sub, principal_id=deploy_sp.object_id,
+            principal_type="ServicePrincipal", role_definition_id=subscription_role.id,
+            description=f"CI deploy of {args.environment}: resource group and Defender plans", opts=child,
+        )

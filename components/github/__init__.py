@@ -1,0 +1,1 @@
+"""GitHub: the repository's own settings (environments, rules, Actions permissions), declared by the tenant stack."""

@@ -1,0 +1,208 @@
+"""The tenant stack's program: what exists once per Entra tenant and per GitHub repository.
+
+`define_tenant(env)` runs instead of the environment platform when the stack has a `tenant`
+section (stacks/Pulumi.tenant.yaml). It declares:
+
+- the conditional access baseline, the US named location and the staff groups (EntraTenant),
+  with the break-glass accounts from the one list `identity.break_glass_object_ids`;
+- for every environment in `tenant.environments`: the AWS plan and deploy roles and their
+  boundary in that environment's account, and the Azure plan and deploy app registrations
+  with their roles on that environment's resource group;
+- the tenant's Entra diagnostic setting, sending sign-in and audit logs to the workspace of
+  `tenant.log_environment` (a production environment) and nowhere else;
+- the repository's own settings (components/github/repository.py).
+
+The environments' models are read from their stack files, validated the same way as
+`infra validate` does, so a listed environment that does not validate stops the program.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pulumi
+
+from stacks.model import Classification, Environment
+
+STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
+TENANT_CI_ROLE = "tenant-ci"
+"""Role in each environment account that the tenant stack's AWS providers assume (created at bootstrap)."""
+
+
+def owned_environments(env: Environment, stacks_dir: Path = STACKS_DIR) -> dict[str, Environment]:
+    """The validated models of the environments the tenant stack creates CI identities for."""
+    from stacks.loader import ConfigError, infra_namespace, read_config, stack_file, validate_values
+
+    assert env.tenant is not None
+    out: dict[str, Environment] = {}
+    problems: list[str] = []
+    for name in env.tenant.environments:
+        path = stack_file(stacks_dir, name)
+        try:
+            values = infra_namespace(read_config(path, f"stacks/{path.name}"))
+        except ConfigError as err:
+            problems.extend(err.lines)
+            continue
+        model, found = validate_values(name, values)
+        if model is None:
+            problems.extend(p.render(f"stacks/{path.name}") for p in found)
+            continue
+        out[name] = model
+    if problems:
+        raise pulumi.RunError("the tenant stack lists environments that do not validate:\n" + "\n".join(problems))
+    return out
+
+
+def restricted_buckets(env: Environment) -> list[str]:
+    """Buckets of `env` that hold restricted data (the lake's raw and curated buckets)."""
+    from components.aws import name_prefix
+
+    if not env.data_stores.data_lake.enabled or env.highest_classification() is not Classification.restricted:
+        return []
+    return [f"{name_prefix(env)}-lake-raw", f"{name_prefix(env)}-lake-curated"]
+
+
+def state_bucket(env: Environment) -> str | None:
+    url = env.deployment.backend_url or ""
+    return urlparse(url).netloc or None if url.startswith("s3://") else None
+
+
+def secrets_key_alias(env: Environment) -> str | None:
+    provider = env.deployment.secrets_provider or ""
+    if not provider.startswith("awskms://"):
+        return None
+    key = provider[len("awskms://"):].split("?", 1)[0]
+    return key if key.startswith("alias/") else None
+
+
+def define_tenant(env: Environment, providers: Any) -> None:
+    """Every tenant-wide and repository-wide resource, and the CI identities of each listed environment."""
+    from components.azure.ci_identity import AzureCiIdentity, AzureCiIdentityArgs
+    from components.azure.core import AzureCoreArgs
+    from components.azure.tenant import EntraTenant, EntraTenantArgs
+
+    assert env.tenant is not None and env.azure is not None
+    tenant = env.tenant
+    ca = tenant.conditional_access
+    short = env.organization.short_name
+    EntraTenant(
+        "tenant",
+        EntraTenantArgs(
+            short_name=short,
+            break_glass_object_ids=env.identity.break_glass_object_ids,
+            report_only=ca.report_only,
+            risk_policies_enabled=ca.risk_policies_enabled,
+            admin_us_only=ca.admin_us_only,
+            guest_session_hours=ca.guest_session_hours,
+            guest_applications=ca.guest_applications,
+        ),
+        opts=providers.opts(azure=True),
+    )
+    owned = owned_environments(env)
+    identities: dict[str, dict[str, Any]] = {}
+    for name, member in owned.items():
+        identities[name] = {}
+        if member.aws is not None:
+            identities[name].update(_aws_ci(member))
+        if member.azure is not None:
+            core = AzureCoreArgs(short_name=member.organization.short_name, environment=name,
+                                 location=member.azure.location)  # fmt: skip
+            azure_ci = AzureCiIdentity(
+                f"ci-{name}",
+                AzureCiIdentityArgs(
+                    short_name=member.organization.short_name, environment=name,
+                    github_repository=member.identity.github_repository, subscription_id=member.azure.subscription_id,
+                    resource_group_name=core.resource_group_name,
+                    role_assignments_enabled=tenant.environments_deployed,
+                ),
+                opts=providers.opts(azure=True),
+            )  # fmt: skip
+            identities[name].update(azure_plan_client_id=azure_ci.plan_client_id,
+                                    azure_deploy_client_id=azure_ci.deploy_client_id)  # fmt: skip
+    logs = owned.get(tenant.log_environment)
+    if logs is not None and logs.azure is not None and tenant.environments_deployed:
+        _tenant_logs(env, logs, providers)
+    if tenant.github.settings_enabled:
+        from components.github.repository import RepositorySettings, RepositorySettingsArgs
+
+        RepositorySettings("github", RepositorySettingsArgs.from_tenant(env, owned), identities=identities)
+    pulumi.export("ci_identities", identities)
+    pulumi.export("break_glass_object_ids", [str(i) for i in env.identity.break_glass_object_ids])
+
+
+def _aws_ci(member: Environment) -> dict[str, Any]:
+    """The AWS CI roles of one environment, in its own account through its own provider."""
+    import pulumi_aws as aws
+
+    from components.aws import name_prefix
+    from components.aws.analytics import AnalyticsArgs
+    from components.aws.ci_identity import AwsCiIdentity, CiIdentityArgs, plan_role_arn
+
+    assert member.aws is not None
+    prefix, account = name_prefix(member), member.aws.account_id
+    provider = aws.Provider(
+        f"aws-{member.name}", region=member.aws.region, allowed_account_ids=[account],
+        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=f"arn:aws:iam::{account}:role/{TENANT_CI_ROLE}",
+                                                 session_name=f"tenant-{member.name}")],
+    )  # fmt: skip
+    stores, identity = member.data_stores, member.identity
+    analytics = stores.data_lake.enabled and stores.analytics_enabled
+    database = AnalyticsArgs(name_prefix=prefix, account_id=account, results_bucket_name=f"{prefix}-lake-curated",
+                             results_classification=member.highest_classification()).database_name  # fmt: skip
+    ci = AwsCiIdentity(
+        f"ci-{member.name}-aws",
+        CiIdentityArgs(
+            account_id=account, region=member.aws.region, name_prefix=prefix,
+            github_repository=identity.github_repository, environment=member.name,
+            glue_database=database if analytics else None, redshift_enabled=stores.redshift.enabled,
+            postgres_enabled=stores.postgres.enabled, config_recorder_enabled=member.audit.aws_config_recorder_enabled,
+            identity_center_instance_arn=identity.aws_identity_center_instance_arn if identity.aws_identity_center_enabled else None,
+            restricted_bucket_names=restricted_buckets(member), state_bucket=state_bucket(member),
+            secrets_key_alias=secrets_key_alias(member),
+        ),
+        opts=pulumi.ResourceOptions(providers={"aws": provider}),
+    )  # fmt: skip
+    return {"aws_deploy_role_arn": ci.deploy_role_arn, "aws_plan_role_arn": plan_role_arn(account, prefix)}
+
+
+def _tenant_logs(env: Environment, logs: Environment, providers: Any) -> None:
+    """Entra sign-in and audit logs, and Microsoft 365 activity, to the log environment's workspace only."""
+    import uuid
+
+    import pulumi_azure_native as azure_native
+
+    from components.azure.core import AzureCoreArgs
+    from components.azure.monitoring import ENTRA_LOG_CATEGORIES
+
+    assert logs.azure is not None
+    core = AzureCoreArgs(short_name=logs.organization.short_name, environment=logs.name, location=logs.azure.location)
+    workspace = (f"/subscriptions/{logs.azure.subscription_id}/resourceGroups/{core.resource_group_name}"
+                 f"/providers/Microsoft.OperationalInsights/workspaces/{core.workspace_name}")  # fmt: skip
+    azure_native.aadiam.DiagnosticSetting(
+        "tenant-entra-logs",
+        name=f"{env.organization.short_name}-entra-to-{logs.name}",
+        workspace_id=workspace,
+        logs=[azure_native.aadiam.LogSettingsArgs(category=c, enabled=True) for c in ENTRA_LOG_CATEGORIES],
+        opts=providers.opts(azure=True),
+    )
+    # The connector lives in the log environment's subscription, whose stack onboards Sentinel.
+    provider = azure_native.Provider(f"azure-{logs.name}", subscription_id=str(logs.azure.subscription_id),
+                                     tenant_id=str(logs.azure.tenant_id), location=logs.azure.location)  # fmt: skip
+    si = azure_native.securityinsights
+    enabled = {"state": "Enabled"}
+    si.OfficeDataConnector(
+        "tenant-office365",
+        resource_group_name=core.resource_group_name,
+        workspace_name=core.workspace_name,
+        data_connector_id=str(uuid.uuid5(uuid.NAMESPACE_URL, f"civic-infra/{logs.azure.tenant_id}/tenant/office365")),
+        kind="Office365",
+        tenant_id=str(logs.azure.tenant_id),
+        data_types=si.OfficeDataConnectorDataTypesArgs(
+            exchange=si.OfficeDataConnectorDataTypesExchangeArgs(**enabled),
+            share_point=si.OfficeDataConnectorDataTypesSharePointArgs(**enabled),
+            teams=si.OfficeDataConnectorDataTypesTeamsArgs(**enabled),
+        ),
+        opts=pulumi.ResourceOptions(provider=provider),
+    )

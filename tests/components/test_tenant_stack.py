@@ -1,0 +1,181 @@
+"""The tenant stack: conditional access baseline, CI identities of every environment, repository settings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.plan import plan_environment
+from cli.policycheck import check_capture
+from cli.project import find_project
+from components.azure.ci_identity import DEPLOY_NOT_ACTIONS, role_assignment_condition
+from policies.core import Status
+from stacks.loader import load_environment
+from tests.conftest import REPO, TODAY
+
+CA = "azuread:index/conditionalAccessPolicy:ConditionalAccessPolicy"
+BREAK_GLASS = ["00000000-0000-0000-0000-00000000b001", "00000000-0000-0000-0000-00000000b002"]
+
+
+@pytest.fixture(scope="module")
+def tenant():
+    return load_environment(REPO / "stacks", "tenant", today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def plan(tenant):
+    return plan_environment(find_project(REPO), tenant)
+
+
+def _ca(plan) -> dict[str, dict]:
+    return {r.name.removeprefix("tenant-ca-"): r.inputs for r in plan.of_type(CA)}
+
+
+def test_one_baseline_enforced_and_break_glass_excluded_from_every_policy(plan):
+    policies = _ca(plan)
+    assert set(policies) == {"admins-phishing-resistant", "mfa-all-users", "block-legacy-auth", "block-device-code-flow",
+                             "guests-mfa-session", "guests-approved-apps-only", "admins-us-only", "sign-in-risk",
+                             "user-risk"}  # fmt: skip
+    for key, p in policies.items():
+        assert p["state"] == "enabled", key
+        assert p["conditions"]["users"]["excludedUsers"] == BREAK_GLASS, key
+
+
+def test_admins_need_phishing_resistant_strength_and_us_sign_in(plan):
+    p = _ca(plan)
+    admins = p["admins-phishing-resistant"]
+    assert admins["grantControls"]["authenticationStrengthPolicyId"].endswith("00000000-0000-0000-0000-000000000004")
+    assert "builtInControls" not in admins["grantControls"]
+    assert "62e90394-69f5-4237-9190-012177145e10" in admins["conditions"]["users"]["includedRoles"]
+    assert admins["sessionControls"]["signInFrequencyInterval"] == "everyTime"
+    us = p["admins-us-only"]
+    assert us["grantControls"]["builtInControls"] == ["block"]
+    assert us["conditions"]["locations"]["includedLocations"] == ["All"]
+    (location,) = plan.of_type("azuread:index/namedLocation:NamedLocation")
+    assert location.inputs["country"]["countriesAndRegions"] == ["US"]
+    (us_policy,) = [r for r in plan.of_type(CA) if r.name == "tenant-ca-admins-us-only"]
+    assert location.urn in us_policy.property_dependencies["conditions"]
+
+
+def test_device_code_legacy_risk_and_guest_policies(plan):
+    p = _ca(plan)
+    assert p["block-device-code-flow"]["conditions"]["authenticationFlowTransferMethods"] == ["deviceCodeFlow"]
+    assert p["block-legacy-auth"]["conditions"]["clientAppTypes"] == ["exchangeActiveSync", "other"]
+    assert p["sign-in-risk"]["conditions"]["signInRiskLevels"] == ["medium", "high"]
+    assert p["user-risk"]["grantControls"] == {"operator": "AND", "builtInControls": ["mfa", "passwordChange"]}
+    guests = p["guests-mfa-session"]
+    assert guests["sessionControls"]["signInFrequency"] == 8.0 and guests["sessionControls"]["signInFrequencyPeriod"] == "hours"
+    assert p["guests-approved-apps-only"]["conditions"]["applications"]["excludedApplications"] == ["Office365"]
+
+
+def test_each_environment_gets_plan_and_deploy_identities_pinned_to_its_github_environments(plan):
+    subjects = sorted(r.inputs["subject"] for r in plan.of_type(
+        "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"))
+    assert subjects == sorted(f"repo:example-org/civic-infra:environment:{e}" for env in ("dev", "staging", "prod")
+                              for e in (env, f"{env}-plan"))  # fmt: skip
+    roles = {r.inputs["name"]: r for r in plan.of_type("aws:iam/role:Role")}
+    assert set(roles) == {f"caf-{e}-ci-{k}" for e in ("dev", "staging", "prod") for k in ("plan", "deploy")}
+    providers = {r.name: r.inputs for r in plan.of_type("pulumi:providers:aws")}
+    assert json.loads(providers["aws-prod"]["allowedAccountIds"]) == ["000000000003"]
+
+
+def test_azure_deploy_role_has_no_data_and_a_conditioned_role_assignment_right(plan):
+    definitions = {r.inputs["roleName"]: r.inputs for r in plan.of_type("azure-native:authorization:RoleDefinition")}
+    deploy = definitions["caf-prod-ci-deploy"]
+    assert deploy["assignableScopes"] == ["/subscriptions/00000000-0000-0000-0000-0000000000f3/resourceGroups/rg-caf-prod-platform"]
+    (permissions,) = deploy["permissions"]
+    assert permissions["dataActions"] == [] and set(DEPLOY_NOT_ACTIONS) <= set(permissions["notActions"])
+    assert "*" not in permissions["actions"]
+    plan_reader = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name == "ci-prod-plan-reader"]
+    assert plan_reader[0].inputs["roleDefinitionId"].endswith("acdd72a7-3385-48ef-bd42-f606fba81ae7")
+
+
+def test_role_assignment_condition_limits_roles_types_and_never_the_ci_itself():
+    text = role_assignment_condition(["acdd72a7-3385-48ef-bd42-f606fba81ae7"], ("Group",), ["00000000-0000-0000-0000-0000000000c1"])
+    assert "@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {acdd72a7" in text
+    assert "@Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'Group'}" in text
+    assert "PrincipalId] ForAnyOfAllValues:GuidNotEquals {00000000-0000-0000-0000-0000000000c1}" in text
+    assert text.count("ActionMatches") == 2
+
+
+def test_tenant_logs_go_only_to_the_log_environment(plan):
+    (setting,) = plan.of_type("azure-native:aadiam:DiagnosticSetting")
+    assert setting.inputs["workspaceId"].endswith("/workspaces/log-caf-prod-platform")
+    (connector,) = plan.of_type("azure-native:securityinsights:OfficeDataConnector")
+    assert connector.inputs["workspaceName"] == "log-caf-prod-platform"
+    assert connector.inputs["resourceGroupName"] == "rg-caf-prod-platform"
+    providers = {r.name: r.inputs for r in plan.of_type("pulumi:providers:azure-native")}
+    assert providers["azure-prod"]["subscriptionId"] == "00000000-0000-0000-0000-0000000000f3"
+
+
+def test_repository_settings_as_code(plan):
+    envs = {r.inputs["environment"]: r.inputs for r in plan.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")}
+    assert set(envs) == {"dev", "dev-plan", "staging", "staging-plan", "prod", "prod-plan", "tenant"}
+    for name in ("dev", "staging", "prod", "tenant"):
+        assert envs[name]["reviewers"] == [{"teams": [1.0]}] and envs[name]["canAdminsBypass"] is False
+        assert envs[name]["deploymentBranchPolicy"] == {"protectedBranches": False, "customBranchPolicies": True}
+    assert envs["prod"]["waitTimer"] == 5.0 and "reviewers" not in envs["prod-plan"]
+    branches = {r.inputs["branchPattern"] for r in plan.of_type(
+        "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy")}
+    assert branches == {"main"}
+    (token,) = plan.of_type("github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions")
+    assert token.inputs["defaultWorkflowPermissions"] == "read" and token.inputs["canApprovePullRequestReviews"] is False
+    (oidc,) = plan.of_type("github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate:ActionsRepositoryOidcSubjectClaimCustomizationTemplate")
+    assert oidc.inputs["includeClaimKeys"] == ["repo", "context"] and oidc.inputs["useDefault"] is False
+    (ruleset,) = plan.of_type("github:index/repositoryRuleset:RepositoryRuleset")
+    checks = [c["context"] for c in ruleset.inputs["rules"]["requiredStatusChecks"]["requiredChecks"]]
+    assert ruleset.inputs["enforcement"] == "active" and "bypassActors" not in ruleset.inputs
+    # Every required check is a real job of the pull-request workflow (matrix jobs expanded).
+    import yaml
+
+    jobs = yaml.safe_load((REPO / ".github/workflows/pull-request.yml").read_text())["jobs"]
+    names = {job["name"].replace("${{ matrix.env }}", env) for job in jobs.values()
+             for env in (job.get("strategy", {}).get("matrix", {}).get("env") or [""])}  # fmt: skip
+    assert checks and set(checks) <= names and "plan and policy (prod)" in checks
+    variables = {(r.inputs["variableName"], r.name) for r in plan.of_type("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")}
+    names = {v for v, _ in variables}
+    assert {"AWS_ROLE_ARN", "AZURE_CLIENT_ID", "AZURE_TENANT_ID", "AZURE_SUBSCRIPTION_ID", "AWS_REGION"} <= names
+    assert not [n for n in names if "SECRET" in n or "KEY" in n or "PASSWORD" in n]
+
+
+def test_prod_plan_variables_carry_the_plan_role(plan):
+    values = {r.name: r.inputs["value"] for r in plan.of_type("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")}
+    assert values["github-var-prod-plan-aws-role-arn"] == "arn:aws:iam::000000000003:role/caf-prod-ci-plan"
+    assert values["github-var-prod-aws-role-arn"] == "arn:aws:iam::000000000003:role/caf-prod-ci-deploy"
+
+
+def test_the_tenant_stack_passes_every_policy(plan, tenant):
+    report = check_capture(plan, tenant, today=TODAY)
+    assert [(r.policy, r.name, r.message) for r in report.results if r.status is Status.failed] == []
+    passed = {r.policy for r in report.results if r.status is Status.passed}
+    assert {"entra-break-glass-excluded", "entra-tenant-resources-single-owner", "azure-ci-no-privileged-role",
+            "azure-ci-no-data-access", "azure-custom-role-no-wildcard-actions", "aws-ci-plan-no-data-plane",
+            "aws-iam-escalation-needs-boundary", "entra-mfa-for-all-users", "entra-switched-baseline-present",
+            "entra-admins-phishing-resistant", "entra-block-device-code-flow", "entra-guests-mfa-session"} <= passed  # fmt: skip
+
+
+def test_owned_environments_stop_the_program_naming_the_file_and_key(tmp_path, tenant):
+    import pulumi
+
+    from components.platform.tenant import owned_environments
+    from tests.conftest import minimal_values, write_stack
+
+    bad = minimal_values()
+    bad["network"]["aws_vpc_cidr"] = "8.8.0.0/16"
+    write_stack(tmp_path, "dev", bad)
+    with pytest.raises(pulumi.RunError, match=r"stacks/Pulumi.dev.yaml: infra:network.aws_vpc_cidr: must be a private"):
+        owned_environments(tenant.model_copy(update={"tenant": tenant.tenant.model_copy(update={"environments": ["dev"]})}),
+                           stacks_dir=tmp_path)
+
+
+def test_state_bucket_secrets_alias_and_restricted_buckets_come_from_the_model():
+    from components.platform.tenant import restricted_buckets, secrets_key_alias, state_bucket
+
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    assert restricted_buckets(prod) == ["caf-prod-lake-raw", "caf-prod-lake-curated"]
+    assert state_bucket(prod) is None and secrets_key_alias(prod) is None
+    deployment = prod.deployment.model_copy(update={"backend_url": "s3://caf-state/prod",
+                                                     "secrets_provider": "awskms://alias/caf-prod-secrets?region=us-east-1"})
+    moved = prod.model_copy(update={"deployment": deployment})
+    assert state_bucket(moved) == "caf-state" and secrets_key_alias(moved) == "alias/caf-prod-secrets"
