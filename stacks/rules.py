@@ -386,7 +386,12 @@ def identity_center_groups_are_known(env: Environment, ctx: RuleContext) -> Iter
 
 
 def every_cloud_has_a_budget(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
-    """The budget-per-cloud policy is mandatory unless the environment loosens it explicitly."""
+    """The budget-per-cloud policy is mandatory unless the environment loosens it explicitly.
+
+    The tenant stack spends nothing of its own (identities, policies, settings): the policy skips it.
+    """
+    if env.tenant is not None:
+        return
     if env.policy.enforcement.get("budget-per-cloud") in ("advisory", "disabled"):
         return
     if any(ex.policy == "budget-per-cloud" and ex.expires > ctx.today for ex in env.policy.exemptions):

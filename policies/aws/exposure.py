@@ -7,18 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policies.aws.iam import ROLE
 from policies.aws.network import INGRESS_RULE, SECURITY_GROUP, SECURITY_GROUP_RULE, _ingress_rules
 from policies.context import Context
 from policies.controls import checkov, cis_aws
 from policies.core import (
     ResourceView,
     Severity,
+    StackView,
     Verdict,
     compliant,
     contains_unknown,
     is_unknown,
     not_applicable,
     resource_policy,
+    stack_policy,
     unknown_until_apply,
     violation,
 )
@@ -226,31 +229,36 @@ def _documents(r: ResourceView) -> Iterator[tuple[str, Any]]:
     yield "policy", r.get("policy")
 
 
-@resource_policy(
+@stack_policy(
     name="aws-iam-no-service-wildcards",
     description="Grant no service-wide IAM wildcards such as 's3:*', 'iam:*' or 'kms:*'",
     severity=Severity.high,
     remediation="List the actions the role needs (e.g. s3:GetObject, s3:PutObject) in the identity component's "
     "policy statements instead of '<service>:*'.",
-    types=list(IDENTITY_POLICIES),
     controls=[checkov("CKV_AWS_355", partial="Checkov flags '*' resources; this policy flags service-wide actions")],
 )
-def no_service_wildcards(r: ResourceView, ctx: Context) -> Iterator[Verdict]:
-    found = False
-    for where, raw in _documents(r):
-        doc = json_value(raw)
-        if is_unknown(doc):
-            found = True
-            yield unknown_until_apply(where)
+def no_service_wildcards(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    for r in stack.of_type(*IDENTITY_POLICIES):
+        # a permissions boundary grants nothing: it is the ceiling of the roles that carry it,
+        # and a ceiling names whole services (the grants under it are checked on their own)
+        if stack.dependents(r.urn, types=[ROLE], prop="permissionsBoundary"):
+            yield not_applicable("a permissions boundary (caps its roles, grants nothing)", r)
             continue
-        for i, s in enumerate(statements(doc)):
-            wild = _wildcards(s)
-            if wild:
+        found = False
+        for where, raw in _documents(r):
+            doc = json_value(raw)
+            if is_unknown(doc):
                 found = True
-                yield violation(f"{r.name}: {where} statement {s.get('Sid') or i} allows {', '.join(wild)}; "
-                                "list the actions it needs")
-    if not found:
-        yield compliant()
+                yield unknown_until_apply(where, r)
+                continue
+            for i, s in enumerate(statements(doc)):
+                wild = _wildcards(s)
+                if wild:
+                    found = True
+                    yield violation(f"{r.name}: {where} statement {s.get('Sid') or i} allows {', '.join(wild)}; "
+                                    "list the actions it needs", r)
+        if not found:
+            yield compliant(subject=r)
 
 
 USER_PERMISSIONS = (

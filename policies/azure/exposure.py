@@ -109,7 +109,7 @@ def _has_sentinel(stack: StackView, ws: ResourceView) -> bool:
 
 @stack_policy(
     name="azure-security-logs-in-sentinel",
-    description="Turn on Microsoft Sentinel for every Log Analytics workspace that holds Entra ID or activity logs",
+    description="Turn on Microsoft Sentinel for every production Log Analytics workspace that holds Entra ID or activity logs",
     severity=Severity.medium,
     remediation="Keep m365.sentinel_enabled True: the security monitoring component onboards the workspace "
     "(securityinsights.SentinelOnboardingState) that receives the Entra ID and activity logs.",
@@ -117,7 +117,10 @@ def _has_sentinel(stack: StackView, ws: ResourceView) -> bool:
 def security_logs_in_sentinel(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     for ws in stack.of_type(WORKSPACE):
         sources = _security_sources(stack, ws)
-        if not sources:
+        if not ctx.is_production:
+            # outside production, Sentinel's cost is the environment's visible choice (m365.sentinel_enabled)
+            yield not_applicable("Sentinel is required of production workspaces only", ws)
+        elif not sources:
             yield not_applicable("no Entra ID or activity logs are sent here", ws)
         elif _has_sentinel(stack, ws):
             yield compliant(f"receives {', '.join(sources)} and Sentinel is on", ws)

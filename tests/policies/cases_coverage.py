@@ -175,6 +175,9 @@ SCENARIOS: list[Scenario] = [
                                                         "Condition": {"Bool": {"aws:SecureTransport": "false"}}})}),
         R("fail_s3_star", ROLE_POLICY, {"role": "r", "policy": doc({"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::lake/*"})}),
         R("fail_iam_star", IAM_POLICY, {"policy": doc({"Sid": "Iam", "Effect": "Allow", "Action": ["iam:*", "kms:*"], "Resource": "*"})}),
+        R("boundary", IAM_POLICY, {"policy": doc({"Effect": "Allow", "Action": ["s3:*", "kms:*"], "Resource": "*"})}),
+        R("capped", "aws:iam/role:Role", {"assumeRolePolicy": "{}", "permissionsBoundary": "arn"},
+          deps={"permissionsBoundary": ["boundary"]}),
         R("fail_inline_star", ROLE, {"assumeRolePolicy": "{}", "inlinePolicies": [{"name": "x", "policy": doc(
             {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:s3:::lake"})}]}),
         R("unk_doc", IAM_POLICY, {"policy": U}),
@@ -254,7 +257,13 @@ SCENARIOS: list[Scenario] = [
         R("activity", DS, {"resourceUri": "/subscriptions/00000000-0000-0000-0000-000000000000", "workspaceId": "/ws2",
                            "logs": [{"category": "Administrative", "enabled": True}]}, deps={"workspaceId": ["fail_activity_ws"]}),
         R("app-ws", WS, {"retentionInDays": 30.0}),
-    ]),
+    ], ctx={"tier": "production"}),
+    # outside production Sentinel is the environment's visible choice (m365.sentinel_enabled)
+    Scenario("azure-security-logs-in-sentinel", [
+        R("dev-ws", WS, {"retentionInDays": 90.0}),
+        R("activity", DS, {"resourceUri": "/subscriptions/00000000-0000-0000-0000-000000000000", "workspaceId": "/ws2",
+                           "logs": [{"category": "Administrative", "enabled": True}]}, deps={"workspaceId": ["dev-ws"]}),
+    ], label="dev_not_applicable", ctx={"tier": "development"}),
     Scenario("azure-vm-no-password-auth", [
         R("pass_keys", VM, _linux_vm(True)),
         R("fail_default", VM, _linux_vm(None)),

@@ -89,7 +89,8 @@ SCENARIOS: list[Scenario] = [
                                               "permissionsBoundary": U}, deps={"permissionsBoundary": ["b"]}),
         R("b", IAM_POLICY, {"policy": doc(allow("S", "s3:*", "*"))}),
         role("fail_no_boundary", boundary=None),
-    ]),
+    ], ctx={"tenant_owner": False}),
+    Scenario("aws-iam-role-has-boundary", [role("foreign", boundary=None)], label="foreign_program_not_applicable"),
     Scenario("aws-iam-no-wildcard-data-access", [
         role("r"),
         inline("pass_named", "r", allow("Read", "s3:GetObject", "arn:aws:s3:::caf-dev-lake-curated/*"),

@@ -20,7 +20,9 @@ WATCHED = {
 
 @pytest.fixture(scope="module")
 def report():
-    return check_program(PROGRAM, "team")
+    report, run = check_program(PROGRAM, "team")
+    assert run.complete, run.stderr  # the program ran to its end in its own process
+    return report
 
 
 def test_each_misconfiguration_is_flagged_on_the_resource_that_carries_it(report):

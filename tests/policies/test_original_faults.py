@@ -39,7 +39,7 @@ def test_the_original_deploy_role_fails_escalation_exposure_and_destruction():
     (destruction,) = failures("aws-iam-restricted-data-destruction-denied", Scenario("x", stack))
     assert destruction[0] == "caf-dev-github-deploy" and "kms:ScheduleKeyDeletion" in destruction[1]
     assert "s3:PutLifecycleConfiguration" in destruction[1] and "add a Deny statement" in destruction[1]
-    (boundary,) = failures("aws-iam-role-has-boundary", Scenario("x", stack))
+    (boundary,) = failures("aws-iam-role-has-boundary", Scenario("x", stack, ctx={"tenant_owner": False}))
     assert "permissionsBoundary is not set; attach the CI permissions boundary" in boundary[1]
 
 
