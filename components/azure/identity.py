@@ -9,9 +9,7 @@
   with an OIDC token; the one federated credential trusts exactly
   `repo:<owner>/<name>:environment:<env>`. The app has no password or certificate, and its
   only Azure role is Contributor on this environment's resource group.
-- Vendors: one group per vendor whose description records when access ends, with read
-  roles on the resource group only. Owner, User Access Administrator and RBAC
-  Administrator are refused before Pulumi starts.
+- Vendors: components/azure/vendors.py (their groups join the `vendors` group here).
 
 Conditional access policies are tenant-wide: every environment in the same tenant creates
 its own copies (named with the environment). They are enforced everywhere by default;
@@ -21,11 +19,10 @@ setting.
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 import pulumi
-from pydantic import EmailStr, Field, field_validator
+from pydantic import Field, field_validator
 
 from stacks.model import Environment, Slug, StrictModel
 
@@ -51,7 +48,6 @@ AZURE_ROLES: dict[str, str] = {
 }
 """Built-in Azure role definition GUIDs (the same in every tenant)."""
 
-VENDOR_ROLES = frozenset({"Reader", "Log Analytics Reader", "Storage Blob Data Reader"})
 PRIVILEGED_ROLES: dict[str, str] = {
     "Owner": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
     "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
@@ -83,34 +79,6 @@ def role_definition_id(subscription_id: UUID | str, role: str) -> str:
     return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{AZURE_ROLES[role]}"
 
 
-class VendorAccess(StrictModel):
-    """One vendor's time-limited, read-only access."""
-
-    name: Slug = Field(description="vendor slug; the group is vendor-<name>")
-    contact: EmailStr = Field(description="who at the vendor is responsible; recorded on the group")
-    expires: date = Field(
-        description="the day access ends; recorded on the group and role assignments"
-    )
-    azure_roles: list[str] = Field(
-        default_factory=list, description="read roles on the resource group; none when omitted"
-    )
-
-    @field_validator("azure_roles")
-    @classmethod
-    def _read_roles_only(cls, roles: list[str]) -> list[str]:
-        for role in roles:
-            if role in PRIVILEGED_ROLES:
-                raise ValueError(
-                    f"a vendor may never hold {role}, got {role!r}; it lets a guest grant access to "
-                    f"anyone. Use one of: {', '.join(sorted(VENDOR_ROLES))}"
-                )
-            if role not in VENDOR_ROLES:
-                raise ValueError(
-                    f"vendors get read roles only, got {role!r}; use one of: {', '.join(sorted(VENDOR_ROLES))}"
-                )
-        return roles
-
-
 class EntraIdentityArgs(StrictModel):
     """Names, CI trust, break-glass accounts and vendors of one environment's identity."""
 
@@ -124,9 +92,6 @@ class EntraIdentityArgs(StrictModel):
     break_glass_object_ids: list[UUID] = Field(
         default_factory=list,
         description="emergency accounts excluded from every policy; none when omitted",
-    )
-    vendors: list[VendorAccess] = Field(
-        default_factory=list, description="no vendor groups when omitted"
     )
     ci_role: str = Field("Contributor", description="CI's only Azure role, on the resource group")
     conditional_access_report_only: bool = Field(
@@ -172,15 +137,6 @@ class EntraIdentityArgs(StrictModel):
             subscription_id=env.azure.subscription_id,
             github_repository=env.identity.github_repository,
             break_glass_object_ids=env.identity.break_glass_object_ids,
-            vendors=[
-                VendorAccess(
-                    name=v.name,
-                    contact=v.contact,
-                    expires=v.expires,
-                    azure_roles=list(v.azure_roles),
-                )
-                for v in env.vendors
-            ],
         )
 
 
@@ -188,7 +144,6 @@ class EntraIdentity(pulumi.ComponentResource):
     """Role groups, conditional access, GitHub Actions federation and vendor groups."""
 
     group_object_ids: dict[str, pulumi.Output[str]]
-    vendor_group_object_ids: dict[str, pulumi.Output[str]]
     break_glass_object_ids: list[str]
     ci_client_id: pulumi.Output[str]
     ci_principal_id: pulumi.Output[str]
@@ -208,13 +163,8 @@ class EntraIdentity(pulumi.ComponentResource):
         groups = {role: self._create_group(args, role) for role in ROLE_GROUPS}
         policies = self._create_conditional_access(args, groups)
         app, principal = self._create_ci_federation(args, resource_group_id)
-        vendor_groups = {
-            v.name: self._create_vendor(args, v, groups["vendors"], resource_group_id)
-            for v in args.vendors
-        }
 
         self.group_object_ids = {role: g.object_id for role, g in groups.items()}
-        self.vendor_group_object_ids = {vendor: g.object_id for vendor, g in vendor_groups.items()}
         self.break_glass_object_ids = [str(i) for i in args.break_glass_object_ids]
         self.ci_client_id = app.client_id
         self.ci_principal_id = principal.object_id
@@ -223,7 +173,6 @@ class EntraIdentity(pulumi.ComponentResource):
                 "name": args.prefix,
                 "resource_id": app.id,
                 "group_object_ids": self.group_object_ids,
-                "vendor_group_object_ids": self.vendor_group_object_ids,
                 "break_glass_object_ids": self.break_glass_object_ids,
                 "conditional_access_policy_ids": {key: p.id for key, p in policies.items()},
                 "ci_client_id": app.client_id,
@@ -366,42 +315,3 @@ class EntraIdentity(pulumi.ComponentResource):
             opts=child,
         )
         return app, principal
-
-    # --- vendors -------------------------------------------------------------------------
-
-    def _create_vendor(
-        self, args: EntraIdentityArgs, vendor: VendorAccess, vendors_group, resource_group_id
-    ):
-        import pulumi_azure_native as azure_native
-        import pulumi_azuread as azuread
-
-        child = pulumi.ResourceOptions(parent=self)
-        expires = vendor.expires.isoformat()
-        group = azuread.Group(
-            f"{self._name}-vendor-{vendor.name}",
-            display_name=f"{args.prefix}-vendor-{vendor.name}",
-            description=f"Guest access for vendor {vendor.name} (contact {vendor.contact}); "
-            f"expires {expires}: remove the members and this group on that day",
-            security_enabled=True,
-            mail_enabled=False,
-            assignable_to_role=False,
-            prevent_duplicate_names=True,
-            opts=child,
-        )
-        azuread.GroupMember(
-            f"{self._name}-vendor-{vendor.name}-in-vendors",
-            group_object_id=vendors_group.object_id,
-            member_object_id=group.object_id,
-            opts=child,
-        )
-        for role in vendor.azure_roles:
-            azure_native.authorization.RoleAssignment(
-                f"{self._name}-vendor-{vendor.name}-{role.lower().replace(' ', '-')}",
-                scope=resource_group_id,
-                role_definition_id=role_definition_id(args.subscription_id, role),
-                principal_id=group.object_id,
-                principal_type="Group",
-                description=f"{role} for vendor {vendor.name}; expires {expires}",
-                opts=child,
-            )
-        return group

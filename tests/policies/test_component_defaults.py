@@ -150,6 +150,9 @@ SPECS = [
     Spec("components.azure.identity", "EntraIdentity", {**AZURE, "subscription_id": SUBSCRIPTION,
                                                         "github_repository": "example-org/civic-infra"},
          lambda s: {"resource_group_id": s.resource_group().id}),
+    Spec("components.azure.vendors", "AzureVendors", {**AZURE, "subscription_id": SUBSCRIPTION, "vendors": [
+        {"name": "acme", "contact": "ops@acme.example.com", "expires": "2026-12-31", "azure_roles": ["Reader"]}]},
+         lambda s: {"vendors_group_object_id": GUID, "resource_group_id": s.resource_group().id}),
     Spec("components.azure.key_vault", "KeyVault", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
          _azure_attached),
     Spec("components.azure.monitoring", "SecurityMonitoring", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
