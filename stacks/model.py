@@ -304,6 +304,35 @@ class AuditSettings(StrictModel):
     aws_config_recorder_enabled: bool = Field(
         False, description="off: no AWS Config recorder (it is billed per recorded configuration item)"
     )
+    aws_account_public_access_block_enabled: bool = Field(
+        True, description="account-wide S3 public access block (all four settings); always on in production"
+    )
+    aws_access_analyzer_enabled: bool = Field(
+        True, description="IAM Access Analyzer reports anything shared outside the account; always on in production"
+    )
+    aws_security_hub_enabled: bool = Field(
+        True, description="Security Hub with CIS AWS Foundations and AWS Foundational Best Practices (billed per check)"
+    )
+    aws_ebs_encryption_by_default_enabled: bool = Field(
+        True, description="new EBS volumes are encrypted by default; always on in production"
+    )
+    aws_guardduty_regions: list[AwsRegion] = Field(
+        default_factory=lambda: sorted(US_AWS_REGIONS),
+        description="US regions with a GuardDuty detector (S3 protection on); every US region in production",
+    )
+    aws_trail_object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field(
+        "COMPLIANCE",
+        description="Object Lock on the CloudTrail bucket; COMPLIANCE: nobody, not even root, can delete a log early",
+    )
+    aws_trail_object_lock_days: int = Field(
+        365, ge=1, le=3650, description="days each CloudTrail log object is locked"
+    )
+    aws_trail_data_events_enabled: bool = Field(
+        True, description="CloudTrail records object reads and writes in every restricted bucket"
+    )
+    aws_cis_alarms_enabled: bool = Field(
+        True, description="CIS monitoring metric filters and alarms on the trail, mailed to the security contact"
+    )
 
 
 class Budgets(StrictModel):

@@ -229,6 +229,26 @@ def production_protects_state(env: Environment, ctx: RuleContext) -> Iterator[Pr
         )
 
 
+def production_keeps_the_security_baseline(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.tier is not Tier.production or env.aws is None:
+        return
+    audit = env.audit
+    for key in (
+        "aws_account_public_access_block_enabled", "aws_access_analyzer_enabled", "aws_security_hub_enabled",
+        "aws_ebs_encryption_by_default_enabled", "aws_trail_data_events_enabled", "aws_cis_alarms_enabled",
+    ):
+        if not getattr(audit, key):
+            yield Problem(f"audit.{key}", "must be true in production", False,
+                          "remove the line; production keeps the whole account baseline")
+    if audit.aws_trail_object_lock_mode != "COMPLIANCE":
+        yield Problem("audit.aws_trail_object_lock_mode", "must be COMPLIANCE in production",
+                      audit.aws_trail_object_lock_mode, "set it to COMPLIANCE so no one can delete audit logs early")
+    missing = sorted(US_AWS_REGIONS - set(audit.aws_guardduty_regions))
+    if missing:
+        yield Problem("audit.aws_guardduty_regions", f"misses the US regions {', '.join(missing)} in production",
+                      audit.aws_guardduty_regions, "list every US region (or remove the line for the default)")
+
+
 RULES: tuple[Rule, ...] = (
     cidrs_do_not_overlap,
     restricted_data_stays_in_us,
@@ -243,6 +263,7 @@ RULES: tuple[Rule, ...] = (
     exemptions_are_bounded,
     production_is_strictest,
     production_protects_state,
+    production_keeps_the_security_baseline,
 )
 
 

@@ -136,6 +136,8 @@ SPECS = [
          lambda s: {"results_kms_key_arn": s.kms_arn()}),
     Spec("components.aws.audit", "Audit", {"name_prefix": "caf-prod", "account_id": ACCOUNT, "region": "us-east-1"},
          lambda s: {"kms_key_arn": s.kms_arn(), "access_log_bucket": "caf-prod-access-logs"}),
+    Spec("components.aws.baseline", "AccountBaseline", {"name_prefix": "caf-prod", "account_id": ACCOUNT,
+                                                        "region": "us-east-1"}),
     Spec("components.aws.network", "Network", {"region": "us-east-1", "cidr": "10.60.0.0/16"},
          lambda s: {"account_id": ACCOUNT, "flow_logs_kms_key_arn": s.kms_arn()}),
     Spec("components.aws.postgres", "Postgres", {"identifier": "caf-prod-db", "vpc_cidr": "10.60.0.0/16"},

@@ -1,0 +1,102 @@
+"""The account baseline in wire form: public access block, Access Analyzer, Security Hub, EBS, GuardDuty per region."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from components.aws.baseline import STANDARDS, AccountBaseline, AccountBaselineArgs
+from tests.components.aws.conftest import ACCOUNT, capture, one
+
+ACCOUNT_PAB = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
+HUB = "aws:securityhub/account:Account"
+STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
+EBS = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+DETECTOR = "aws:guardduty/detector:Detector"
+FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+
+
+def _capture(**overrides):
+    args = AccountBaselineArgs(**{"name_prefix": "caf-prod", "account_id": ACCOUNT, "region": "us-east-1", **overrides})
+    return capture(lambda: AccountBaseline("baseline", args))
+
+
+@pytest.fixture(scope="module")
+def cap():
+    return _capture()
+
+
+def test_account_public_access_block_sets_all_four(cap):
+    block = one(cap, ACCOUNT_PAB)
+    assert block.inputs["accountId"] == ACCOUNT
+    for flag in ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"):
+        assert block.inputs[flag] is True
+
+
+def test_access_analyzer_watches_the_account(cap):
+    analyzer = one(cap, ANALYZER)
+    assert analyzer.inputs["analyzerName"] == "caf-prod-account"
+    assert analyzer.inputs["type"] == "ACCOUNT"
+
+
+def test_security_hub_runs_cis_and_foundational_standards_explicitly(cap):
+    hub = one(cap, HUB)
+    assert hub.inputs["enableDefaultStandards"] is False
+    arns = sorted(s.inputs["standardsArn"] for s in cap.of_type(STANDARD))
+    assert arns == [
+        "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0",
+        "arn:aws:securityhub:us-east-1::standards/cis-aws-foundations-benchmark/v/3.0.0",
+    ]
+    for subscription in cap.of_type(STANDARD):
+        assert hub.urn in subscription.dependencies
+
+
+def test_ebs_encryption_by_default(cap):
+    assert one(cap, EBS).inputs["enabled"] is True
+
+
+def test_one_detector_with_s3_protection_per_other_us_region_through_pinned_providers(cap):
+    providers = {p.urn: p for p in cap.of_type("pulumi:providers:aws")}
+    detectors = cap.of_type(DETECTOR)
+    regions = sorted(providers[d.provider].inputs["region"] for d in detectors)
+    # us-east-1 is the home region: its detector belongs to the audit component.
+    assert regions == ["us-east-2", "us-west-1", "us-west-2"]
+    for p in providers.values():
+        # Explicit providers carry non-string inputs as JSON.
+        assert json.loads(p.inputs["allowedAccountIds"]) == [ACCOUNT]
+    for detector in detectors:
+        assert detector.inputs["enable"] is True
+        (feature,) = [f for f in cap.of_type(FEATURE) if detector.urn in f.property_dependencies["detectorId"]]
+        assert feature.inputs["name"] == "S3_DATA_EVENTS" and feature.inputs["status"] == "ENABLED"
+        assert feature.provider == detector.provider
+
+
+def test_each_control_is_switched_off_only_by_its_own_setting():
+    off = _capture(s3_account_public_access_block_enabled=False, access_analyzer_enabled=False,
+                   security_hub_enabled=False, ebs_encryption_by_default_enabled=False,
+                   guardduty_regions=["us-east-1"])  # fmt: skip
+    for type_ in (ACCOUNT_PAB, ANALYZER, HUB, STANDARD, EBS, DETECTOR):
+        assert off.of_type(type_) == [], type_
+    only_cis = _capture(security_hub_standards=["cis-aws-foundations"])
+    assert [s.inputs["standardsArn"] for s in only_cis.of_type(STANDARD)] == [
+        "arn:aws:securityhub:us-east-1::" + STANDARDS["cis-aws-foundations"]
+    ]
+
+
+def test_guardduty_regions_must_be_us_and_standards_known():
+    with pytest.raises(ValidationError, match="guardduty_regions must be US regions, got 'eu-west-1'"):
+        AccountBaselineArgs(name_prefix="x", account_id=ACCOUNT, region="us-east-1", guardduty_regions=["eu-west-1"])
+    with pytest.raises(ValidationError, match="unknown Security Hub standard 'pci'"):
+        AccountBaselineArgs(name_prefix="x", account_id=ACCOUNT, region="us-east-1", security_hub_standards=["pci"])
+
+
+def test_prod_plan_has_the_whole_baseline_and_dev_the_chosen_subset(prod_plan, dev_plan):
+    for type_ in (ACCOUNT_PAB, ANALYZER, HUB, EBS):
+        assert len(prod_plan.of_type(type_)) == 1, type_
+    assert len(prod_plan.of_type(STANDARD)) == 2
+    assert len(prod_plan.of_type(DETECTOR)) == 4  # home (audit) + three regional
+    assert dev_plan.of_type(HUB) == [] and len(dev_plan.of_type(DETECTOR)) == 1
+    assert len(dev_plan.of_type(ACCOUNT_PAB)) == 1 and len(dev_plan.of_type(EBS)) == 1

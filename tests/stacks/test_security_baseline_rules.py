@@ -1,0 +1,33 @@
+"""Production keeps the AWS account baseline: switching a control off is a validate error with its key."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.stacks.test_rules import paths
+
+PROD_AWS = {"tier": "production", "aws": {"account_id": "000000000003"}}
+
+
+def test_production_with_defaults_keeps_the_baseline(values):
+    assert paths({**values, **PROD_AWS}) == []
+
+
+@pytest.mark.parametrize("key", [
+    "aws_account_public_access_block_enabled", "aws_access_analyzer_enabled", "aws_security_hub_enabled",
+    "aws_ebs_encryption_by_default_enabled", "aws_trail_data_events_enabled", "aws_cis_alarms_enabled",
+])
+def test_production_cannot_switch_a_control_off(values, key):
+    assert paths({**values, **PROD_AWS, "audit": {key: False}}) == [f"audit.{key}"]
+
+
+def test_production_locks_the_trail_in_compliance_mode_and_watches_every_us_region(values):
+    audit = {"aws_trail_object_lock_mode": "GOVERNANCE", "aws_guardduty_regions": ["us-east-1"]}
+    assert paths({**values, **PROD_AWS, "audit": audit}) == [
+        "audit.aws_trail_object_lock_mode", "audit.aws_guardduty_regions"]
+
+
+def test_lower_tiers_may_choose_the_subset(values):
+    audit = {"aws_trail_object_lock_mode": "GOVERNANCE", "aws_guardduty_regions": ["us-east-1"],
+             "aws_security_hub_enabled": False}
+    assert paths({**values, "aws": {"account_id": "000000000001"}, "audit": audit}) == []
