@@ -12,6 +12,7 @@ def all_policies() -> tuple[Policy, ...]:
     """The whole policy set; the engine pack and the offline checks use exactly this."""
     from policies.aws import analytics, audit, iam, kms, rds, s3
     from policies.aws import network as aws_network
+    from policies.aws import baseline as aws_baseline
     from policies.azure import entra, key_vault, monitoring, storage, workloads
     from policies.azure import network as azure_network
     from policies.org import (
@@ -29,6 +30,7 @@ def all_policies() -> tuple[Policy, ...]:
         s3, kms, rds, analytics, iam, aws_network, audit,
         tags, residency, access_expiry, secrets, budgets, classification, governance,
     )  # fmt: skip
+    modules += (aws_baseline,)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

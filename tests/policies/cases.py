@@ -615,3 +615,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("policy-enforcement-valid", [], ctx={"settings": Settings(enforcement={"required-tags": "advisory"})}),
     Scenario("policy-enforcement-valid", [], label="fail_downgrade", ctx={"settings": Settings(enforcement={"aws-s3-encrypted": "disabled", "no-such-policy": "advisory"})}),
 ]
+
+from tests.policies.cases_security_baseline import SCENARIOS as _SECURITY_BASELINE  # noqa: E402
+
+SCENARIOS += _SECURITY_BASELINE

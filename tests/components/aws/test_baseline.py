@@ -100,3 +100,35 @@ def test_prod_plan_has_the_whole_baseline_and_dev_the_chosen_subset(prod_plan, d
     assert len(prod_plan.of_type(DETECTOR)) == 4  # home (audit) + three regional
     assert dev_plan.of_type(HUB) == [] and len(dev_plan.of_type(DETECTOR)) == 1
     assert len(dev_plan.of_type(ACCOUNT_PAB)) == 1 and len(dev_plan.of_type(EBS)) == 1
+
+
+def test_removing_each_control_from_prod_fails_the_policy_check(prod_env):
+    """Prod rebuilt with every baseline switch off (bypassing validate) fails `infra policy check` per control."""
+    from cli.capture import capture_program, stack_config_for_engine
+    from cli.policycheck import check_capture
+    from cli.project import find_project
+    from components.platform import define_platform
+    from stacks.loader import read_config, stack_file
+    from tests.conftest import REPO, TODAY
+
+    stripped = prod_env.model_copy(update={"audit": prod_env.audit.model_copy(update={
+        "aws_account_public_access_block_enabled": False, "aws_access_analyzer_enabled": False,
+        "aws_security_hub_enabled": False, "aws_ebs_encryption_by_default_enabled": False,
+        "aws_guardduty_regions": ["us-east-1"], "aws_trail_object_lock_mode": "GOVERNANCE",
+        "aws_trail_data_events_enabled": False, "aws_cis_alarms_enabled": False,
+    })})  # fmt: skip
+    project = find_project(REPO)
+    path = stack_file(project.stacks_dir, "prod")
+    config, secret_keys = stack_config_for_engine(read_config(path, project.display(path)))
+    capture = capture_program(lambda: define_platform(stripped), project=project.name, stack="prod", config=config,
+                              secret_keys=secret_keys, account_id=ACCOUNT)
+    report = check_capture(capture, prod_env, today=TODAY)
+    failed = {f.policy: f for f in report.findings}
+    for policy in ("aws-account-public-access-block", "aws-access-analyzer-enabled", "aws-security-hub-standards",
+                   "aws-ebs-encryption-by-default", "aws-guardduty-every-us-region",
+                   "aws-cloudtrail-bucket-object-lock", "aws-cloudtrail-restricted-data-events",
+                   "aws-cis-monitoring-alarms"):
+        assert policy in failed, policy
+    assert "caf-prod-lake-raw" in failed["aws-cloudtrail-restricted-data-events"].message
+    assert "us-east-2" in failed["aws-guardduty-every-us-region"].message
+    assert "COMPLIANCE" in failed["aws-cloudtrail-bucket-object-lock"].message

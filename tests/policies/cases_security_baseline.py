@@ -1,0 +1,130 @@
+"""pass_* and fail_* cases for the account baseline, tamper-proof audit and detection policies (issue 11)."""
+
+from __future__ import annotations
+
+from tests.policies.fixtures import R, Scenario, U
+
+ACCOUNT_PAB = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+ANALYZER = "aws:accessanalyzer/analyzer:Analyzer"
+HUB = "aws:securityhub/account:Account"
+STANDARD = "aws:securityhub/standardsSubscription:StandardsSubscription"
+EBS = "aws:ebs/encryptionByDefault:EncryptionByDefault"
+GD = "aws:guardduty/detector:Detector"
+FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
+TRAIL = "aws:cloudtrail/trail:Trail"
+BUCKET = "aws:s3/bucket:Bucket"
+LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+AWS_PROVIDER = "pulumi:providers:aws"
+
+AWS = {"clouds": ("aws",)}
+PROD_AWS = {"clouds": ("aws",), "tier": "production"}
+FLAGS = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
+RESTRICTED = {"data-classification": "restricted"}
+CIS = "arn:aws:securityhub:us-east-1::standards/cis-aws-foundations-benchmark/v/3.0.0"
+FSBP = "arn:aws:securityhub:us-east-1::standards/aws-foundational-security-best-practices/v/1.0.0"
+
+
+def _detector(region: str, *, s3: bool = True, label: str | None = None) -> list[R]:
+    name = label or f"pass_detector_{region.replace('-', '_')}"
+    out = [R(f"provider-{region}", AWS_PROVIDER, {"region": region}),
+           R(name, GD, {"enable": True}, provider=f"provider-{region}")]
+    if s3:
+        out.append(R(f"s3-{region}", FEATURE, {"detectorId": "d", "name": "S3_DATA_EVENTS", "status": "ENABLED"},
+                     deps={"detectorId": [name]}, provider=f"provider-{region}"))
+    return out
+
+
+def _cis(skip: str = "") -> list[R]:
+    from components.aws.audit import CIS_CHECKS
+
+    out: list[R] = []
+    for check, (_, pattern) in CIS_CHECKS.items():
+        if check == skip:
+            continue
+        out.append(R(f"filter-{check}", FILTER, {"logGroupName": "/trail", "pattern": pattern,
+                                                 "metricTransformation": {"name": check, "namespace": "cis", "value": "1"}}))
+        out.append(R(f"alarm-{check}", ALARM, {"namespace": "cis", "metricName": check, "alarmActions": ["arn:topic"]}))
+    return out
+
+
+SELECTORS = [
+    {"name": "m", "fieldSelectors": [{"field": "eventCategory", "equals": ["Management"]}]},
+    {"name": "d", "fieldSelectors": [{"field": "eventCategory", "equals": ["Data"]},
+                                     {"field": "resources.type", "equals": ["AWS::S3::Object"]},
+                                     {"field": "resources.ARN", "startsWiths": ["arn:aws:s3:::voter/"]}]},
+]
+
+SCENARIOS = [
+    Scenario("aws-account-public-access-block", [R("pass_block", ACCOUNT_PAB, dict(FLAGS))], ctx=AWS),
+    Scenario("aws-account-public-access-block", [
+        R("fail_three_flags", ACCOUNT_PAB, {**FLAGS, "restrictPublicBuckets": False}),
+        R("unk_block", ACCOUNT_PAB, {**FLAGS, "blockPublicAcls": U}),
+    ], ctx=AWS),
+    Scenario("aws-account-public-access-block", [R("b", BUCKET, {"bucket": "b"})], label="fail_none", ctx=AWS),
+    Scenario("aws-access-analyzer-enabled", [R("pass_analyzer", ANALYZER, {"analyzerName": "a", "type": "ACCOUNT"})],
+             ctx=AWS),
+    Scenario("aws-access-analyzer-enabled", [R("b", BUCKET, {"bucket": "b"})], label="fail_none", ctx=AWS),
+    Scenario("aws-security-hub-standards", [
+        R("pass_hub", HUB, {"enableDefaultStandards": False}),
+        R("cis", STANDARD, {"standardsArn": CIS}), R("fsbp", STANDARD, {"standardsArn": FSBP}),
+    ], ctx=PROD_AWS),
+    Scenario("aws-security-hub-standards", [
+        R("fail_hub_without_cis", HUB, {}), R("fsbp", STANDARD, {"standardsArn": FSBP}),
+    ], ctx=PROD_AWS),
+    Scenario("aws-security-hub-standards", [R("b", BUCKET, {"bucket": "b"})], label="fail_none_in_prod", ctx=PROD_AWS),
+    # Below production the model may switch Security Hub off: absence is not a violation there.
+    Scenario("aws-security-hub-standards", [R("b", BUCKET, {"bucket": "b"})], label="dev_switched_off", ctx=AWS),
+    Scenario("aws-ebs-encryption-by-default", [
+        R("pass_on", EBS, {"enabled": True}), R("pass_default_true", EBS, {}), R("fail_off", EBS, {"enabled": False}),
+    ], ctx=AWS),
+    Scenario("aws-ebs-encryption-by-default", [R("b", BUCKET, {"bucket": "b"})], label="fail_none", ctx=AWS),
+    Scenario("aws-guardduty-every-us-region", [
+        *_detector("us-east-1"), *_detector("us-east-2"), *_detector("us-west-1"), *_detector("us-west-2"),
+    ], ctx=PROD_AWS),
+    Scenario("aws-guardduty-every-us-region", [
+        *_detector("us-east-1"), *_detector("us-east-2"), *_detector("us-west-1"),
+        *_detector("us-west-2", s3=False, label="fail_no_s3_protection"),
+    ], label="fail_us_west_2_unprotected", ctx=PROD_AWS),
+    Scenario("aws-guardduty-every-us-region", [*_detector("us-east-1")], label="fail_one_region_in_prod", ctx=PROD_AWS),
+    Scenario("aws-guardduty-every-us-region", [*_detector("us-east-1")], label="dev_home_region_only", ctx=AWS),
+    Scenario("aws-cloudtrail-bucket-object-lock", [
+        R("pass_trail_bucket", BUCKET, {"bucket": "trail"}),
+        R("lock", LOCK, {"bucket": "trail", "objectLockEnabled": "Enabled",
+                         "rule": {"defaultRetention": {"mode": "COMPLIANCE", "days": 365.0}}}, deps={"bucket": ["pass_trail_bucket"]}),
+        R("trail", TRAIL, {"s3BucketName": "trail"}, deps={"s3BucketName": ["pass_trail_bucket"]}),
+        R("fail_unlocked_bucket", BUCKET, {"bucket": "trail2"}),
+        R("trail2", TRAIL, {"s3BucketName": "trail2"}, deps={"s3BucketName": ["fail_unlocked_bucket"]}),
+        R("fail_governance_in_prod", BUCKET, {"bucket": "trail3"}),
+        R("lock3", LOCK, {"bucket": "trail3", "rule": {"defaultRetention": {"mode": "GOVERNANCE", "days": 30.0}}},
+          deps={"bucket": ["fail_governance_in_prod"]}),
+        R("trail3", TRAIL, {"s3BucketName": "trail3"}, deps={"s3BucketName": ["fail_governance_in_prod"]}),
+        R("unk_bucket", BUCKET, {"bucket": "trail4"}),
+        R("lock4", LOCK, {"bucket": U, "rule": {"defaultRetention": {"mode": U, "days": 30.0}}}, deps={"bucket": ["unk_bucket"]}),
+        R("trail4", TRAIL, {"s3BucketName": U}, deps={"s3BucketName": ["unk_bucket"]}),
+    ], ctx=PROD_AWS),
+    Scenario("aws-cloudtrail-bucket-object-lock", [
+        R("pass_governance_in_dev", BUCKET, {"bucket": "trail"}),
+        R("lock", LOCK, {"bucket": "trail", "rule": {"defaultRetention": {"mode": "GOVERNANCE", "days": 30.0}}},
+          deps={"bucket": ["pass_governance_in_dev"]}),
+        R("trail", TRAIL, {"s3BucketName": "trail"}, deps={"s3BucketName": ["pass_governance_in_dev"]}),
+    ], ctx=AWS),
+    Scenario("aws-cloudtrail-restricted-data-events", [
+        R("pass_voter", BUCKET, {"bucket": "voter", "tags": RESTRICTED}),
+        R("fail_donor", BUCKET, {"bucket": "donor", "tags": RESTRICTED}),
+        R("internal", BUCKET, {"bucket": "internal", "tags": {"data-classification": "internal"}}),
+        R("trail", TRAIL, {"s3BucketName": "t", "advancedEventSelectors": SELECTORS}),
+    ], ctx=AWS),
+    Scenario("aws-cloudtrail-restricted-data-events", [
+        R("pass_every_bucket", BUCKET, {"bucket": "voter", "tags": RESTRICTED}),
+        R("trail", TRAIL, {"s3BucketName": "t", "eventSelectors": [
+            {"readWriteType": "All", "dataResources": [{"type": "AWS::S3::Object", "values": ["arn:aws:s3:::"]}]}]}),
+    ], ctx=AWS),
+    Scenario("aws-cis-monitoring-alarms", _cis(), ctx=PROD_AWS),
+    Scenario("aws-cis-monitoring-alarms", _cis(skip="root-account-usage"), label="fail_no_root_alarm", ctx=PROD_AWS),
+    Scenario("aws-cis-monitoring-alarms", [
+        R(f.name, f.type, dict(f.props)) for f in _cis() if f.type == FILTER
+    ], label="fail_filters_without_alarms", ctx=PROD_AWS),
+    Scenario("aws-cis-monitoring-alarms", [R("b", BUCKET, {"bucket": "b"})], label="fail_none_in_prod", ctx=PROD_AWS),
+]
