@@ -238,6 +238,14 @@ class M365Settings(StrictModel):
     immutable_exports_enabled: bool = Field(
         False, description="time-based immutability on the exports container"
     )
+    sentinel_detections_enabled: bool = Field(
+        False,
+        description="Sentinel analytics rules (break-glass sign-in, CA changes, external forwarding, mass download, "
+        "role grants, admin sign-in abroad); on only where the tenant's logs arrive; needs break-glass ids",
+    )
+    allowed_admin_countries: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=lambda: ["US"], description="countries admin sign-ins may come from without an alert"
+    )
 
 
 class DataLakeSettings(StrictModel):

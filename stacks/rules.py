@@ -249,6 +249,16 @@ def production_keeps_the_security_baseline(env: Environment, ctx: RuleContext) -
                       audit.aws_guardduty_regions, "list every US region (or remove the line for the default)")
 
 
+def detections_are_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    m365 = env.m365
+    if m365.sentinel_detections_enabled and not m365.sentinel_enabled:
+        yield Problem("m365.sentinel_detections_enabled", "needs m365.sentinel_enabled", True,
+                      "turn Sentinel on, or the detections off")
+    if m365.sentinel_detections_enabled and not env.identity.break_glass_object_ids:
+        yield Problem("identity.break_glass_object_ids", "is empty while m365.sentinel_detections_enabled is true", [],
+                      "list the break-glass accounts' object ids so their sign-ins raise an incident")
+
+
 RULES: tuple[Rule, ...] = (
     cidrs_do_not_overlap,
     restricted_data_stays_in_us,
@@ -264,6 +274,7 @@ RULES: tuple[Rule, ...] = (
     production_is_strictest,
     production_protects_state,
     production_keeps_the_security_baseline,
+    detections_are_complete,
 )
 
 

@@ -31,6 +31,7 @@ class M365Platform:
     export_storage: Any
     monitoring: Any
     budget: Any | None
+    detections: Any | None = None
 
 
 def define_identity_and_m365(
@@ -105,6 +106,25 @@ def define_identity_and_m365(
         workspace_id=platform.workspace_id,
         opts=opts,
     )
+    detections = None
+    if env.m365.sentinel_enabled and env.m365.sentinel_detections_enabled:
+        from components.azure.detections import DetectionsArgs, SentinelDetections
+
+        contacts = [env.organization.security_contact, *(o.email for o in env.organization.owners)]
+        detections = SentinelDetections(
+            "detections",
+            DetectionsArgs(
+                short_name=env.organization.short_name,
+                environment=env.name,
+                break_glass_object_ids=env.identity.break_glass_object_ids,
+                allowed_admin_countries=env.m365.allowed_admin_countries,
+                internal_mail_domains=sorted({str(c).rsplit("@", 1)[1].lower() for c in contacts}),
+            ),
+            resource_group_name=platform.resource_group_name,
+            workspace_name=platform.workspace_name,
+            sentinel=monitoring.sentinel,
+            opts=opts,
+        )
     budget_args = AzureBudgetArgs.from_environment(env)
     budget = (
         AzureBudget(
@@ -124,4 +144,5 @@ def define_identity_and_m365(
         export_storage=export_storage,
         monitoring=monitoring,
         budget=budget,
+        detections=detections,
     )

@@ -129,8 +129,9 @@ class SecurityMonitoring(pulumi.ComponentResource):
         self.args = args
         outputs: dict = {"name": args.prefix, "resource_id": workspace_id}
 
+        self.sentinel = None
         if args.sentinel_enabled:
-            onboarding = self._create_sentinel(args, resource_group_name, workspace_name)
+            onboarding = self.sentinel = self._create_sentinel(args, resource_group_name, workspace_name)
             outputs["sentinel_id"] = onboarding.id
         if args.entra_diagnostics_enabled:
             outputs["entra_diagnostic_setting_id"] = self._create_entra_diagnostics(

@@ -18,6 +18,9 @@ FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 AWS_PROVIDER = "pulumi:providers:aws"
 
+ONBOARDING = "azure-native:securityinsights:SentinelOnboardingState"
+SENTINEL_RULE = "azure-native:securityinsights:ScheduledAlertRule"
+
 AWS = {"clouds": ("aws",)}
 PROD_AWS = {"clouds": ("aws",), "tier": "production"}
 FLAGS = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
@@ -47,6 +50,16 @@ def _cis(skip: str = "") -> list[R]:
                                                  "metricTransformation": {"name": check, "namespace": "cis", "value": "1"}}))
         out.append(R(f"alarm-{check}", ALARM, {"namespace": "cis", "metricName": check, "alarmActions": ["arn:topic"]}))
     return out
+
+
+def _detection_rules(skip: str = "", disable: str = "") -> list[R]:
+    from components.azure.detections import DetectionsArgs
+
+    args = DetectionsArgs(short_name="caf", environment="prod", break_glass_object_ids=["00000000-0000-0000-0000-00000000b001"],
+                          internal_mail_domains=["example.org"])
+    return [R(f"fail_{d.key}" if d.key == disable else f"pass_{d.key}", SENTINEL_RULE,
+              {"query": d.query, "enabled": d.key != disable, "kind": "Scheduled"})
+            for d in args.detections() if d.key != skip]
 
 
 SELECTORS = [
@@ -127,4 +140,16 @@ SCENARIOS = [
         R(f.name, f.type, dict(f.props)) for f in _cis() if f.type == FILTER
     ], label="fail_filters_without_alarms", ctx=PROD_AWS),
     Scenario("aws-cis-monitoring-alarms", [R("b", BUCKET, {"bucket": "b"})], label="fail_none_in_prod", ctx=PROD_AWS),
+    Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"}),
+                                            *_detection_rules()], ctx={"tier": "production"}),
+    Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"}),
+                                            *_detection_rules(skip="break-glass-sign-in")],
+             label="fail_no_break_glass_rule", ctx={"tier": "production"}),
+    Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"}),
+                                            *_detection_rules(disable="privileged-role-granted")],
+             label="fail_role_grant_rule_disabled", ctx={"tier": "production"}),
+    Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"})],
+             label="fail_none_in_prod", ctx={"tier": "production"}),
+    Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"})],
+             label="dev_without_tenant_logs"),
 ]

@@ -155,6 +155,9 @@ SPECS = [
     Spec("components.azure.vendors", "AzureVendors", {**AZURE, "subscription_id": SUBSCRIPTION, "vendors": [
         {"name": "acme", "contact": "ops@acme.example.com", "expires": "2026-12-31", "azure_roles": ["Reader"]}]},
          lambda s: {"vendors_group_object_id": GUID, "resource_group_id": s.resource_group().id}),
+    Spec("components.azure.detections", "SentinelDetections", {**AZURE, "break_glass_object_ids": [GUID],
+                                                                 "internal_mail_domains": ["example.org"]},
+         lambda s: {"resource_group_name": s.resource_group().name, "workspace_name": s.workspace().name}),
     Spec("components.azure.key_vault", "KeyVault", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
          _azure_attached),
     Spec("components.azure.monitoring", "SecurityMonitoring", {**AZURE, "tenant_id": GUID, "subscription_id": SUBSCRIPTION},
