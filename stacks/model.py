@@ -216,6 +216,9 @@ class WebAppsSettings(StrictModel):
     apps: list[Slug] = Field(
         default_factory=lambda: ["volunteer-portal"], description="one web app per name, each private in production"
     )
+    public_network_access_enabled: bool = Field(
+        False, description="off: apps are reached only through private endpoints, in every environment"
+    )
 
 
 class OpenAISettings(StrictModel):
@@ -237,6 +240,12 @@ class M365Settings(StrictModel):
     )
     immutable_exports_enabled: bool = Field(
         False, description="time-based immutability on the exports container"
+    )
+    defender_cspm_enabled: bool = Field(
+        True, description="Defender CSPM (attack paths, agentless scanning) on top of defender_plans; billed per resource"
+    )
+    defender_for_ai_enabled: bool = Field(
+        True, description="Defender for AI threat protection whenever openai.enabled; billed per token"
     )
     sentinel_detections_enabled: bool = Field(
         False,

@@ -21,6 +21,13 @@ AWS_PROVIDER = "pulumi:providers:aws"
 ONBOARDING = "azure-native:securityinsights:SentinelOnboardingState"
 SENTINEL_RULE = "azure-native:securityinsights:ScheduledAlertRule"
 
+WEB = "azure-native:web:WebApp"
+AUTH = "azure-native:web:WebAppAuthSettingsV2"
+AI = "azure-native:cognitiveservices:Account"
+PRICING = "azure-native:security:Pricing"
+CONTACT = "azure-native:security:SecurityContact"
+SIGN_IN = {"requireAuthentication": True, "unauthenticatedClientAction": "RedirectToLoginPage"}
+
 AWS = {"clouds": ("aws",)}
 PROD_AWS = {"clouds": ("aws",), "tier": "production"}
 FLAGS = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
@@ -152,4 +159,35 @@ SCENARIOS = [
              label="fail_none_in_prod", ctx={"tier": "production"}),
     Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"})],
              label="dev_without_tenant_logs"),
+    Scenario("azure-web-app-entra-sign-in", [
+        R("pass_signed_in", WEB, {"kind": "app,linux"}),
+        R("auth", AUTH, {"name": "a", "platform": {"enabled": True}, "globalValidation": SIGN_IN,
+                         "identityProviders": {"azureActiveDirectory": {"enabled": True}}}, deps={"name": ["pass_signed_in"]}),
+        R("fail_no_auth", WEB, {"kind": "app,linux"}),
+        R("fail_anonymous", WEB, {"kind": "app,linux"}),
+        R("auth2", AUTH, {"name": "b", "platform": {"enabled": True},
+                          "globalValidation": {"requireAuthentication": True, "unauthenticatedClientAction": "AllowAnonymous"},
+                          "identityProviders": {"azureActiveDirectory": {"enabled": True}}}, deps={"name": ["fail_anonymous"]}),
+        R("fail_auth_off", WEB, {"kind": "app,linux"}),
+        R("auth3", AUTH, {"name": "c", "platform": {"enabled": False}, "globalValidation": SIGN_IN},
+          deps={"name": ["fail_auth_off"]}),
+        R("unk_site", WEB, {"kind": "app,linux"}),
+        R("auth4", AUTH, {"name": U, "platform": U, "globalValidation": SIGN_IN}, deps={"name": ["unk_site"]}),
+    ]),
+    Scenario("azure-defender-cspm-and-ai", [
+        R("ai", AI, {"kind": "OpenAI"}), R("cspm", PRICING, {"pricingName": "CloudPosture", "pricingTier": "Standard"}),
+        R("ai-plan", PRICING, {"pricingName": "AI", "pricingTier": "Standard"}),
+        R("pass_contact", CONTACT, {"emails": "security@example.org"}),
+    ], ctx={"tier": "production", "clouds": ("azure",)}),
+    Scenario("azure-defender-cspm-and-ai", [
+        R("ai", AI, {"kind": "OpenAI"}), R("cspm", PRICING, {"pricingName": "CloudPosture", "pricingTier": "Standard"}),
+        R("contact", CONTACT, {"emails": "security@example.org"}),
+    ], label="fail_openai_without_defender_for_ai", ctx={"tier": "production", "clouds": ("azure",)}),
+    Scenario("azure-defender-cspm-and-ai", [
+        R("kv", PRICING, {"pricingName": "KeyVaults", "pricingTier": "Standard"}),
+        R("contact", CONTACT, {"emails": "security@example.org"}),
+    ], label="fail_no_cspm", ctx={"tier": "production", "clouds": ("azure",)}),
+    Scenario("azure-defender-cspm-and-ai", [
+        R("kv", PRICING, {"pricingName": "KeyVaults", "pricingTier": "Standard"}),
+    ], label="dev_without_cspm", ctx={"clouds": ("azure",)}),
 ]

@@ -176,7 +176,7 @@ SPECS = [
                                                    "aws_vpc_cidr": "10.60.0.0/16"},
          lambda s: {"resource_group_name": s.resource_group().name, "gateway_subnet_id": s.subnet_id(),
                     "vpc_id": s.vpc().id}),
-    Spec("components.azure.web_apps", "WebApps", dict(AZURE),
+    Spec("components.azure.web_apps", "WebApps", {**AZURE, "tenant_id": GUID},
          lambda s: {"resource_group_name": s.resource_group().name, "integration_subnet_id": s.subnet_id(),
                     "workspace_id": s.workspace().id, "private_endpoint_subnet_id": s.subnet_id(),
                     "private_dns_zone_id": s.dns_zone_id()}),
