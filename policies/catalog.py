@@ -13,6 +13,7 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.aws import analytics, audit, iam, kms, rds, s3
     from policies.aws import network as aws_network
     from policies.aws import baseline as aws_baseline
+    from policies.aws import perimeter as aws_perimeter
     from policies.azure import baseline as azure_baseline
     from policies.azure import detections as azure_detections
     from policies.azure import entra, key_vault, monitoring, storage, workloads
@@ -32,7 +33,7 @@ def all_policies() -> tuple[Policy, ...]:
         s3, kms, rds, analytics, iam, aws_network, audit,
         tags, residency, access_expiry, secrets, budgets, classification, governance,
     )  # fmt: skip
-    modules += (aws_baseline, azure_detections, azure_baseline)
+    modules += (aws_baseline, aws_perimeter, azure_detections, azure_baseline)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -13,11 +13,32 @@ from components.aws.bucket import (
     SecureBucketArgs,
     access_log_bucket,
 )
-from components.aws.documents import Statement, check_bucket_name
+from components.aws.documents import Statement, bucket_arn, check_bucket_name
 from stacks.model import AwsAccountId, Classification, StrictModel
 
 LAKE_ROLES = ("lake-raw", "lake-curated", "lake-exports")
 ACCESS_LOGS = "access-logs"
+
+
+def own_account_perimeter(bucket_name: str, account_id: str) -> list[Statement]:
+    """Deny every principal outside this account (AWS services writing on the account's behalf excepted).
+
+    Restricted buckets are never shared with partners, and vendors read through a role in this
+    account, so nothing legitimate is shut out; a leaked key from another account, or a
+    grant added by mistake, is.
+    """
+    arn = bucket_arn(bucket_name)
+    return [{
+        "Sid": "DenyPrincipalsOutsideTheAccount",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [arn, f"{arn}/*"],
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalAccount": account_id},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+        },
+    }]  # fmt: skip
 
 
 class DataLakeArgs(StrictModel):
@@ -47,6 +68,9 @@ class DataLakeArgs(StrictModel):
         365, ge=1, description="access logs are deleted after this"
     )
     protect: bool = Field(True, description="buckets cannot be deleted by Pulumi while true")
+    perimeter_enabled: bool = Field(
+        True, description="restricted buckets deny every principal outside account_id (AWS services excepted)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> DataLakeArgs:
@@ -130,7 +154,11 @@ class DataLake(pulumi.ComponentResource):
                 ),
                 kms_key_arn=key,
                 access_log_bucket=self.access_logs.bucket.id,
-                policy_statements=list(extra_statements.get(role, ())),
+                policy_statements=[
+                    *(own_account_perimeter(args.bucket_name(role), args.account_id)
+                      if classification is Classification.restricted and args.perimeter_enabled else []),
+                    *extra_statements.get(role, ()),
+                ],
                 opts=child,
             )
         self.bucket_names = {role: bucket.bucket_name for role, bucket in self.buckets.items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from tests.policies.fixtures import R, Scenario, U
 
 ACCOUNT_PAB = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
@@ -27,6 +29,14 @@ AI = "azure-native:cognitiveservices:Account"
 PRICING = "azure-native:security:Pricing"
 CONTACT = "azure-native:security:SecurityContact"
 SIGN_IN = {"requireAuthentication": True, "unauthenticatedClientAction": "RedirectToLoginPage"}
+
+VPCE = "aws:ec2/vpcEndpoint:VpcEndpoint"
+BPOL = "aws:s3/bucketPolicy:BucketPolicy"
+RS_WG = "aws:redshiftserverless/workgroup:Workgroup"
+PERIMETER = {"Sid": "DenyPrincipalsOutsideTheAccount", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+             "Resource": "*", "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalAccount": "000000000001"}}}
+TLS_ONLY = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
+            "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
 AWS = {"clouds": ("aws",)}
 PROD_AWS = {"clouds": ("aws",), "tier": "production"}
@@ -190,4 +200,29 @@ SCENARIOS = [
     Scenario("azure-defender-cspm-and-ai", [
         R("kv", PRICING, {"pricingName": "KeyVaults", "pricingTier": "Standard"}),
     ], label="dev_without_cspm", ctx={"clouds": ("azure",)}),
+    Scenario("aws-vpc-endpoint-own-principals", [
+        R("pass_own", VPCE, {"serviceName": "com.amazonaws.us-east-1.s3", "policy": json.dumps(
+            {"Statement": [{"Sid": "Own", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                            "Condition": {"StringEquals": {"aws:PrincipalAccount": "000000000001"}}}]})}),
+        R("fail_default_policy", VPCE, {"serviceName": "com.amazonaws.us-east-1.kms"}),
+        R("fail_any_account", VPCE, {"serviceName": "com.amazonaws.us-east-1.sts", "policy": json.dumps(
+            {"Statement": [{"Sid": "All", "Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})}),
+        R("unk_policy", VPCE, {"serviceName": "com.amazonaws.us-east-1.sts", "policy": U}),
+    ]),
+    Scenario("aws-restricted-bucket-perimeter", [
+        R("pass_fenced", BUCKET, {"bucket": "voter", "tags": RESTRICTED}),
+        R("voter-policy", BPOL, {"bucket": "voter", "policy": json.dumps({"Statement": [PERIMETER]})},
+          deps={"bucket": ["pass_fenced"]}),
+        R("fail_open_to_other_accounts", BUCKET, {"bucket": "donor", "tags": RESTRICTED}),
+        R("donor-policy", BPOL, {"bucket": "donor", "policy": json.dumps({"Statement": [TLS_ONLY]})},
+          deps={"bucket": ["fail_open_to_other_accounts"]}),
+        R("fail_no_policy", BUCKET, {"bucket": "raw", "tags": RESTRICTED}),
+        R("internal", BUCKET, {"bucket": "internal", "tags": {"data-classification": "internal"}}),
+    ]),
+    Scenario("aws-redshift-enhanced-vpc-routing", [
+        R("pass_routed", RS_WG, {"workgroupName": "a", "enhancedVpcRouting": True}),
+        R("fail_off", RS_WG, {"workgroupName": "b", "enhancedVpcRouting": False}),
+        R("fail_default", RS_WG, {"workgroupName": "c"}),
+        R("unk_routing", RS_WG, {"workgroupName": "d", "enhancedVpcRouting": U}),
+    ]),
 ]

@@ -132,3 +132,30 @@ def test_removing_each_control_from_prod_fails_the_policy_check(prod_env):
     assert "caf-prod-lake-raw" in failed["aws-cloudtrail-restricted-data-events"].message
     assert "us-east-2" in failed["aws-guardduty-every-us-region"].message
     assert "COMPLIANCE" in failed["aws-cloudtrail-bucket-object-lock"].message
+
+
+def test_removing_the_perimeter_from_prod_fails_the_policy_check(prod_plan, prod_env):
+    from dataclasses import replace
+
+    from cli.policycheck import check_capture
+    from tests.conftest import TODAY
+
+    def strip(r):
+        if r.type == "aws:ec2/vpcEndpoint:VpcEndpoint":
+            return replace(r, inputs={k: v for k, v in r.inputs.items() if k != "policy"})
+        if r.type == "aws:s3/bucketPolicy:BucketPolicy" and "DenyPrincipalsOutsideTheAccount" in r.inputs["policy"]:
+            doc = json.loads(r.inputs["policy"])
+            doc["Statement"] = [s for s in doc["Statement"] if s["Sid"] != "DenyPrincipalsOutsideTheAccount"]
+            return replace(r, inputs={**r.inputs, "policy": json.dumps(doc)})
+        if r.type == "aws:redshiftserverless/workgroup:Workgroup":
+            return replace(r, inputs={**r.inputs, "enhancedVpcRouting": False})
+        return r
+
+    assert not [f for f in check_capture(prod_plan, prod_env, today=TODAY).findings]
+    stripped = replace(prod_plan, resources=tuple(strip(r) for r in prod_plan.resources))
+    failed = {}
+    for f in check_capture(stripped, prod_env, today=TODAY).findings:
+        failed.setdefault(f.policy, []).append(f.name)
+    assert len(failed["aws-vpc-endpoint-own-principals"]) == 4  # s3 gateway + kms, secretsmanager, sts
+    assert sorted(failed["aws-restricted-bucket-perimeter"]) == ["caf-prod-lake-curated-bucket", "caf-prod-lake-raw-bucket"]
+    assert failed["aws-redshift-enhanced-vpc-routing"]
