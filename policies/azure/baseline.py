@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 
 from policies.context import Context
 from policies.core import (
+    Enforcement,
     Severity,
     StackView,
     Verdict,
@@ -114,4 +115,38 @@ def defender_cspm_and_ai(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     yield compliant(subject=contacts[0])
 
 
-POLICIES = (web_app_sign_in, defender_cspm_and_ai)
+IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
+CONTAINER = "azure-native:storage:BlobContainer"
+EXPORT_CONTAINERS = ("m365-exports",)
+
+
+@stack_policy(
+    name="azure-exports-immutability-locked",
+    description="Protect production exports with a locked time-based immutability policy on the exports container",
+    severity=Severity.medium,
+    remediation="Set m365.immutable_exports_enabled: true; then lock the policy by hand (azure-native cannot): "
+    "`az storage container immutability-policy lock` (see the README's security section).",
+    enforcement=Enforcement.advisory,
+)
+def exports_locked(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    containers = [c for c in stack.of_type(CONTAINER) if c.get("containerName") in EXPORT_CONTAINERS]
+    if not containers or not ctx.is_production:
+        yield not_applicable("no exports container in a production stack")
+        return
+    policies = stack.of_type(IMMUTABILITY)
+    if not policies:
+        yield violation(f"exports container {containers[0].name} has no immutability policy; "
+                        "set m365.immutable_exports_enabled: true", containers[0])
+        return
+    for p in policies:
+        # `state` is an output: a plan never knows it, a state export does.
+        state = p.get("state")
+        if state == "Locked":
+            yield compliant(subject=p)
+        else:
+            yield violation(f"immutability policy {p.name} is {show(state if state is not None else 'not locked yet')}; "
+                            "once the period is confirmed, lock it with `az storage container immutability-policy "
+                            "lock` (Pulumi cannot lock it)", p)
+
+
+POLICIES = (web_app_sign_in, defender_cspm_and_ai, exports_locked)

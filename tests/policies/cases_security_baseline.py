@@ -38,6 +38,9 @@ PERIMETER = {"Sid": "DenyPrincipalsOutsideTheAccount", "Effect": "Deny", "Princi
 TLS_ONLY = {"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*",
             "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
 
+CONTAINER = "azure-native:storage:BlobContainer"
+IMMUTABILITY = "azure-native:storage:BlobContainerImmutabilityPolicy"
+
 AWS = {"clouds": ("aws",)}
 PROD_AWS = {"clouds": ("aws",), "tier": "production"}
 FLAGS = {"blockPublicAcls": True, "blockPublicPolicy": True, "ignorePublicAcls": True, "restrictPublicBuckets": True}
@@ -225,4 +228,16 @@ SCENARIOS = [
         R("fail_default", RS_WG, {"workgroupName": "c"}),
         R("unk_routing", RS_WG, {"workgroupName": "d", "enhancedVpcRouting": U}),
     ]),
+    Scenario("azure-exports-immutability-locked", [
+        R("exports", CONTAINER, {"containerName": "m365-exports"}),
+        R("pass_locked", IMMUTABILITY, {"immutabilityPeriodSinceCreationInDays": 365.0, "state": "Locked"}),
+        R("fail_unlocked", IMMUTABILITY, {"immutabilityPeriodSinceCreationInDays": 365.0}),
+    ], ctx={"tier": "production"}),
+    Scenario("azure-exports-immutability-locked", [
+        R("fail_exports_without_policy", CONTAINER, {"containerName": "m365-exports"}),
+    ], ctx={"tier": "production"}),
+    Scenario("azure-exports-immutability-locked", [
+        R("exports", CONTAINER, {"containerName": "m365-exports"}),
+        R("dev_unlocked", IMMUTABILITY, {"immutabilityPeriodSinceCreationInDays": 30.0}),
+    ], label="dev_not_judged"),
 ]
