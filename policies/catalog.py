@@ -11,8 +11,8 @@ from policies.core import Policy
 def all_policies() -> tuple[Policy, ...]:
     """The whole policy set; the engine pack and the offline checks use exactly this."""
     from policies.aws import analytics, audit, iam, kms, rds, s3
-    from policies.aws import network as aws_network
     from policies.aws import baseline as aws_baseline
+    from policies.aws import network as aws_network
     from policies.aws import perimeter as aws_perimeter
     from policies.azure import baseline as azure_baseline
     from policies.azure import detections as azure_detections

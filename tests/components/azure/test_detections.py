@@ -9,7 +9,6 @@ from pydantic import ValidationError
 
 from cli.capture import Capture, capture_program
 from components.azure.detections import DetectionsArgs, SentinelDetections
-from tests.components.aws.conftest import dev_plan, prod_plan  # noqa: F401  (session plans)
 
 RULE = "azure-native:securityinsights:ScheduledAlertRule"
 BREAK_GLASS = ["00000000-0000-0000-0000-00000000b001", "00000000-0000-0000-0000-00000000b002"]

@@ -7,7 +7,6 @@ from pydantic import ValidationError
 
 from cli.capture import Capture, ProgramError, capture_program
 from components.azure.web_apps import WebApps, WebAppsArgs
-from tests.components.aws.conftest import prod_plan, staging_plan  # noqa: F401  (session plans)
 
 INTEGRATION_SUBNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/apps/subnets/snet-integration"
 PE_SUBNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/hub/subnets/snet-private-endpoints"
