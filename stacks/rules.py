@@ -249,6 +249,12 @@ def production_keeps_the_security_baseline(env: Environment, ctx: RuleContext) -
                       audit.aws_guardduty_regions, "list every US region (or remove the line for the default)")
 
 
+def production_exports_are_immutable(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.tier is Tier.production and env.azure is not None and not env.m365.immutable_exports_enabled:
+        yield Problem("m365.immutable_exports_enabled", "must be true in production", False,
+                      "set it to true so exports and backups cannot be deleted or altered")
+
+
 def detections_are_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     m365 = env.m365
     if m365.sentinel_detections_enabled and not m365.sentinel_enabled:
@@ -275,6 +281,7 @@ RULES: tuple[Rule, ...] = (
     production_protects_state,
     production_keeps_the_security_baseline,
     detections_are_complete,
+    production_exports_are_immutable,
 )
 
 

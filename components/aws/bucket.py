@@ -28,6 +28,28 @@ from components.tagging import classified
 from stacks.model import AwsAccountId, Classification, StrictModel
 
 
+def perimeter_statements(args: SecureBucketArgs) -> list[Statement]:
+    """For restricted data: deny every principal outside the owning account, AWS services excepted.
+
+    Restricted buckets are never shared with partners, and vendors read through a role in this
+    account, so nothing legitimate is shut out; a leaked key from another account, or a grant
+    added by mistake, is. S3 log delivery and CloudTrail are AWS services and stay allowed.
+    """
+    if args.classification is not Classification.restricted or not args.perimeter_enabled:
+        return []
+    return [{
+        "Sid": "DenyPrincipalsOutsideTheAccount",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [args.arn, f"{args.arn}/*"],
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalAccount": args.account_id},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+        },
+    }]  # fmt: skip
+
+
 class SecureBucketArgs(StrictModel):
     """A private, encrypted, versioned, logged bucket; loosening any of that is not offered."""
 
@@ -58,6 +80,12 @@ class SecureBucketArgs(StrictModel):
         "version before object_lock_days pass; GOVERNANCE: only a principal with s3:BypassGovernanceRetention can",
     )
     object_lock_days: int = Field(365, ge=1, le=36500, description="default retention of each new object version")
+    account_id: AwsAccountId | None = Field(
+        None, description="the owning account; a restricted bucket denies every principal outside it"
+    )
+    perimeter_enabled: bool = Field(
+        True, description="restricted buckets deny principals outside account_id (AWS services excepted)"
+    )
 
     @field_validator("bucket_name")
     @classmethod
@@ -69,6 +97,15 @@ class SecureBucketArgs(StrictModel):
         if self.encryption == "AES256" and self.classification is Classification.restricted:
             raise ValueError(
                 f"bucket {self.bucket_name} holds restricted data and must use encryption aws:kms, got AES256"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _restricted_needs_its_account(self) -> SecureBucketArgs:
+        if self.classification is Classification.restricted and self.perimeter_enabled and self.account_id is None:
+            raise ValueError(
+                f"bucket {self.bucket_name} holds restricted data and needs account_id for its perimeter "
+                "(deny principals outside the account); pass it, or set perimeter_enabled=False"
             )
         return self
 
@@ -192,7 +229,7 @@ class SecureBucket(pulumi.ComponentResource):
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=dumps([tls_only_statement(args.bucket_name), *policy_statements]),
+            policy=dumps([tls_only_statement(args.bucket_name), *perimeter_statements(args), *policy_statements]),
             # PutBucketPolicy races with the public access block and ownership controls otherwise.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[self.public_access_block, ownership]

@@ -13,32 +13,11 @@ from components.aws.bucket import (
     SecureBucketArgs,
     access_log_bucket,
 )
-from components.aws.documents import Statement, bucket_arn, check_bucket_name
+from components.aws.documents import Statement, check_bucket_name
 from stacks.model import AwsAccountId, Classification, StrictModel
 
 LAKE_ROLES = ("lake-raw", "lake-curated", "lake-exports")
 ACCESS_LOGS = "access-logs"
-
-
-def own_account_perimeter(bucket_name: str, account_id: str) -> list[Statement]:
-    """Deny every principal outside this account (AWS services writing on the account's behalf excepted).
-
-    Restricted buckets are never shared with partners, and vendors read through a role in this
-    account, so nothing legitimate is shut out; a leaked key from another account, or a
-    grant added by mistake, is.
-    """
-    arn = bucket_arn(bucket_name)
-    return [{
-        "Sid": "DenyPrincipalsOutsideTheAccount",
-        "Effect": "Deny",
-        "Principal": {"AWS": "*"},
-        "Action": "s3:*",
-        "Resource": [arn, f"{arn}/*"],
-        "Condition": {
-            "StringNotEqualsIfExists": {"aws:PrincipalAccount": account_id},
-            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
-        },
-    }]  # fmt: skip
 
 
 class DataLakeArgs(StrictModel):
@@ -151,14 +130,12 @@ class DataLake(pulumi.ComponentResource):
                     expiration_days=args.retention_days[classification],
                     extra_tags=dict(extra_tags.get(role, {})),
                     protect=args.protect,
+                    account_id=args.account_id,
+                    perimeter_enabled=args.perimeter_enabled,
                 ),
                 kms_key_arn=key,
                 access_log_bucket=self.access_logs.bucket.id,
-                policy_statements=[
-                    *(own_account_perimeter(args.bucket_name(role), args.account_id)
-                      if classification is Classification.restricted and args.perimeter_enabled else []),
-                    *extra_statements.get(role, ()),
-                ],
+                policy_statements=list(extra_statements.get(role, ())),
                 opts=child,
             )
         self.bucket_names = {role: bucket.bucket_name for role, bucket in self.buckets.items()}

@@ -66,6 +66,19 @@ def _uses_aws(stack: StackView, ctx: Context) -> bool:
     return "aws" in resources_in_use(stack, ctx.clouds)
 
 
+def _account_wide(stack: StackView, ctx: Context) -> Verdict | None:
+    """Why an account-wide control is not judged here, or None when it is.
+
+    Without an environment model (a foreign program, a state file without --env) the
+    account's baseline may well be another program's job, so its absence proves nothing.
+    """
+    if ctx.clouds is None:
+        return not_applicable("account-wide control: judged only with an environment model (--env)")
+    if not _uses_aws(stack, ctx):
+        return not_applicable("this environment does not use AWS")
+    return None
+
+
 def _absent(what: str, ctx: Context, fix: str) -> Verdict:
     """A control the model may switch off below production."""
     if ctx.is_production:
@@ -82,8 +95,8 @@ def _absent(what: str, ctx: Context, fix: str) -> Verdict:
     data_protection=True,
 )
 def account_public_access_block(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    if not _uses_aws(stack, ctx):
-        yield not_applicable("this environment does not use AWS")
+    if (skip := _account_wide(stack, ctx)) is not None:
+        yield skip
         return
     blocks = stack.of_type(ACCOUNT_PAB)
     if not blocks:
@@ -109,8 +122,8 @@ def account_public_access_block(stack: StackView, ctx: Context) -> Iterator[Verd
     "audit.aws_access_analyzer_enabled true.",
 )
 def access_analyzer(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    if not _uses_aws(stack, ctx):
-        yield not_applicable("this environment does not use AWS")
+    if (skip := _account_wide(stack, ctx)) is not None:
+        yield skip
         return
     analyzers = stack.of_type(ANALYZER)
     if not analyzers:
@@ -134,8 +147,8 @@ def access_analyzer(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     "audit.aws_security_hub_enabled true (required in production).",
 )
 def security_hub(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    if not _uses_aws(stack, ctx):
-        yield not_applicable("this environment does not use AWS")
+    if (skip := _account_wide(stack, ctx)) is not None:
+        yield skip
         return
     hubs = stack.of_type(HUB)
     if not hubs:
@@ -163,8 +176,8 @@ def security_hub(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     data_protection=True,
 )
 def ebs_default(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    if not _uses_aws(stack, ctx):
-        yield not_applicable("this environment does not use AWS")
+    if (skip := _account_wide(stack, ctx)) is not None:
+        yield skip
         return
     settings = stack.of_type(EBS_DEFAULT)
     if not settings:
@@ -199,8 +212,8 @@ def region_of(view: ResourceView) -> Any:
     "audit.aws_guardduty_regions.",
 )
 def guardduty_every_region(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    if not _uses_aws(stack, ctx):
-        yield not_applicable("this environment does not use AWS")
+    if (skip := _account_wide(stack, ctx)) is not None:
+        yield skip
         return
     covered: set[str] = set()
     for d in stack.of_type(DETECTOR):
@@ -339,8 +352,8 @@ def restricted_data_events(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     "group, publishing to the security topic; keep audit.aws_cis_alarms_enabled true.",
 )
 def cis_monitoring(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    if not _uses_aws(stack, ctx):
-        yield not_applicable("this environment does not use AWS")
+    if (skip := _account_wide(stack, ctx)) is not None:
+        yield skip
         return
     filters = stack.of_type(METRIC_FILTER)
     if not filters:

@@ -127,7 +127,8 @@ AZURE = {"short_name": "caf", "environment": "prod"}
 SPECS = [
     Spec("components.aws.kms", "Keys", {"account_id": ACCOUNT, "region": "us-east-1", "alias_prefix": "caf-prod",
                                          "classifications": ["public", "internal", "restricted"]}),
-    Spec("components.aws.bucket", "SecureBucket", {"bucket_name": "caf-prod-example", "classification": "restricted"},
+    Spec("components.aws.bucket", "SecureBucket", {"bucket_name": "caf-prod-example", "classification": "restricted",
+                                                   "account_id": ACCOUNT},
          lambda s: {"kms_key_arn": s.kms_arn(), "access_log_bucket": "caf-prod-access-logs"}),
     Spec("components.aws.data_lake", "DataLake", {"name_prefix": "caf-prod", "account_id": ACCOUNT},
          lambda s: {"kms_key_arns": {c: s.kms_arn() for c in ("public", "internal", "restricted")}}),

@@ -39,3 +39,10 @@ def test_detections_need_sentinel_and_break_glass_accounts(values):
     values["m365"] = {"sentinel_detections_enabled": True}
     values["identity"] = {**values["identity"], "break_glass_object_ids": ["00000000-0000-0000-0000-00000000b001"]}
     assert paths(values) == []
+
+
+def test_production_exports_are_immutable(values):
+    azure = {"tenant_id": "00000000-0000-0000-0000-000000000000", "subscription_id": "00000000-0000-0000-0000-0000000000f3"}
+    prod = {**values, "tier": "production", "azure": azure}
+    assert paths(prod) == ["m365.immutable_exports_enabled"]
+    assert paths({**prod, "m365": {"immutable_exports_enabled": True}}) == []
