@@ -8,12 +8,16 @@
 - EBS encryption by default in the home region.
 - GuardDuty in every other enabled US region (the home region's detector is the audit
   component's), each through its own explicit provider pinned to that region and account,
-  with S3 protection. An attacker with stolen keys works in a region nobody watches.
+  with S3 protection, and its findings forwarded to the home region's event bus, where the
+  audit component mails them to the security contact. An attacker with stolen keys works in a
+  region nobody watches.
 
 Every setting is on unless the environment model switches it off by name.
 """
 
 from __future__ import annotations
+
+import json
 
 import pulumi
 from pydantic import Field, field_validator
@@ -27,6 +31,10 @@ STANDARDS = {
 """Security Hub standards by short name -> the regional standards ARN's path."""
 
 GUARDDUTY_S3 = "S3_DATA_EVENTS"
+
+
+def home_bus_arn(args: AccountBaselineArgs) -> str:
+    return f"arn:aws:events:{args.region}:{args.account_id}:event-bus/default"
 
 
 def standards_arn(region: str, standard: str) -> str:
@@ -58,6 +66,11 @@ class AccountBaselineArgs(StrictModel):
     guardduty_regions: list[str] = Field(
         default_factory=lambda: sorted(US_AWS_REGIONS),
         description="regions with a GuardDuty detector; the home region's comes from the audit component",
+    )
+    findings_min_severity: float = Field(
+        4.0, ge=0, le=10,
+        description="other regions' GuardDuty findings at or above this go to the home region's event bus, "
+        "where the audit component mails them to the security contact",
     )
 
     @field_validator("security_hub_standards")
@@ -135,13 +148,40 @@ class AccountBaseline(pulumi.ComponentResource):
             outputs["security_hub_id"] = hub.id
         if args.ebs_encryption_by_default_enabled:
             aws.ebs.EncryptionByDefault(f"{name}-ebs-encryption", enabled=True, opts=child)
+        forwarder = self._create_forwarding_role(name, args) if args.other_guardduty_regions else None
         outputs["guardduty_detector_ids"] = {
-            region: self._create_regional_detector(name, args, region).id
+            region: self._create_regional_detector(name, args, region, forwarder).id
             for region in args.other_guardduty_regions
         }
         self.register_outputs(outputs)
 
-    def _create_regional_detector(self, name: str, args: AccountBaselineArgs, region: str):
+    def _create_forwarding_role(self, name: str, args: AccountBaselineArgs):
+        """The role EventBridge uses to put other regions' findings on the home region's default bus."""
+        import pulumi_aws as aws
+
+        from components.aws.documents import dumps, service_assume_role
+
+        role = aws.iam.Role(
+            f"{name}-findings-forwarder",
+            name=f"{args.name_prefix}-guardduty-forwarder",
+            assume_role_policy=service_assume_role("events.amazonaws.com", args.account_id),
+            max_session_duration=3600,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{name}-findings-forwarder-put",
+            role=role.id,
+            policy=dumps([{
+                "Sid": "PutFindingsOnTheHomeBus",
+                "Effect": "Allow",
+                "Action": "events:PutEvents",
+                "Resource": home_bus_arn(args),
+            }]),  # fmt: skip
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        return role
+
+    def _create_regional_detector(self, name: str, args: AccountBaselineArgs, region: str, forwarder=None):
         import pulumi_aws as aws
 
         # One provider per region, pinned to the same account, so a detector can never land twice
@@ -164,4 +204,23 @@ class AccountBaseline(pulumi.ComponentResource):
             status="ENABLED",
             opts=regional,
         )
+        if forwarder is not None:
+            rule = aws.cloudwatch.EventRule(
+                f"{name}-guardduty-{region}-findings",
+                name=f"{args.name_prefix}-guardduty-findings-to-{args.region}",
+                description=f"GuardDuty findings in {region} to the security topic in {args.region}",
+                event_pattern=json.dumps({
+                    "source": ["aws.guardduty"],
+                    "detail-type": ["GuardDuty Finding"],
+                    "detail": {"severity": [{"numeric": [">=", args.findings_min_severity]}]},
+                }),  # fmt: skip
+                opts=regional,
+            )
+            aws.cloudwatch.EventTarget(
+                f"{name}-guardduty-{region}-findings-target",
+                rule=rule.name,
+                arn=home_bus_arn(args),
+                role_arn=forwarder.arn,
+                opts=regional,
+            )
         return detector

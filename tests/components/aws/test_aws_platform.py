@@ -81,7 +81,7 @@ def test_every_aws_resource_uses_the_pinned_provider_and_sets_no_region(prod_pla
     regional = {p.urn for p in providers.values()}
     for resource in aws_resources(prod_plan):
         if resource.provider in regional:
-            assert resource.type.startswith("aws:guardduty/"), resource.name
+            assert resource.type.startswith(("aws:guardduty/", "aws:cloudwatch/event")), resource.name
         else:
             assert resource.provider == home.urn, resource.name
         assert "region" not in resource.inputs, resource.name

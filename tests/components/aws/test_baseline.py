@@ -160,3 +160,25 @@ def test_removing_the_perimeter_from_prod_fails_the_policy_check(prod_plan, prod
     assert len(failed["aws-vpc-endpoint-own-principals"]) == 4  # s3 gateway + kms, secretsmanager, sts
     assert sorted(failed["aws-restricted-bucket-perimeter"]) == ["caf-prod-lake-curated-bucket", "caf-prod-lake-raw-bucket"]
     assert failed["aws-redshift-enhanced-vpc-routing"]
+
+
+def test_other_regions_forward_findings_to_the_home_bus_through_a_scoped_role(cap):
+    providers = {p.urn: p.inputs["region"] for p in cap.of_type("pulumi:providers:aws")}
+    role = one(cap, "aws:iam/role:Role")
+    assert json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+    put = json.loads(one(cap, "aws:iam/rolePolicy:RolePolicy").inputs["policy"])["Statement"]
+    assert put == [{"Sid": "PutFindingsOnTheHomeBus", "Effect": "Allow", "Action": "events:PutEvents",
+                    "Resource": f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"}]
+    rules = cap.of_type("aws:cloudwatch/eventRule:EventRule")
+    targets = cap.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    assert sorted(providers[r.provider] for r in rules) == ["us-east-2", "us-west-1", "us-west-2"]
+    for rule in rules:
+        pattern = json.loads(rule.inputs["eventPattern"])
+        assert pattern["source"] == ["aws.guardduty"]
+        assert pattern["detail"]["severity"] == [{"numeric": [">=", 4.0]}]
+        (target,) = [t for t in targets if rule.urn in t.property_dependencies["rule"]]
+        assert target.provider == rule.provider
+        assert target.inputs["arn"] == f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"
+        assert role.urn in target.property_dependencies["roleArn"]
+    home_only = _capture(guardduty_regions=["us-east-1"])
+    assert home_only.of_type("aws:iam/role:Role") == [] and home_only.of_type("aws:cloudwatch/eventRule:EventRule") == []
