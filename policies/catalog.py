@@ -11,7 +11,11 @@ from policies.core import Policy
 def all_policies() -> tuple[Policy, ...]:
     """The whole policy set; the engine pack and the offline checks use exactly this."""
     from policies.aws import analytics, audit, iam, iam_escalation, kms, rds, s3
+    from policies.aws import baseline as aws_baseline
     from policies.aws import network as aws_network
+    from policies.aws import perimeter as aws_perimeter
+    from policies.azure import baseline as azure_baseline
+    from policies.azure import detections as azure_detections
     from policies.azure import entra, key_vault, monitoring, rbac, storage, workloads
     from policies.azure import network as azure_network
     from policies.org import (
@@ -37,6 +41,7 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.org import conventions
 
     modules += (data_services, exposure, sql, azure_exposure, conventions)
+    modules += (aws_baseline, aws_perimeter, azure_detections, azure_baseline)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

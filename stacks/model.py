@@ -243,6 +243,9 @@ class WebAppsSettings(StrictModel):
     apps: list[Slug] = Field(
         default_factory=lambda: ["volunteer-portal"], description="one web app per name, each private in production"
     )
+    public_network_access_enabled: bool = Field(
+        False, description="off: apps are reached only through private endpoints, in every environment"
+    )
 
 
 class OpenAISettings(StrictModel):
@@ -264,6 +267,20 @@ class M365Settings(StrictModel):
     )
     immutable_exports_enabled: bool = Field(
         False, description="time-based immutability on the exports container"
+    )
+    defender_cspm_enabled: bool = Field(
+        True, description="Defender CSPM (attack paths, agentless scanning) on top of defender_plans; billed per resource"
+    )
+    defender_for_ai_enabled: bool = Field(
+        True, description="Defender for AI threat protection whenever openai.enabled; billed per token"
+    )
+    sentinel_detections_enabled: bool = Field(
+        False,
+        description="Sentinel analytics rules (break-glass sign-in, CA changes, external forwarding, mass download, "
+        "role grants, admin sign-in abroad); on only where the tenant's logs arrive; needs break-glass ids",
+    )
+    allowed_admin_countries: list[Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]] = Field(
+        default_factory=lambda: ["US"], description="countries admin sign-ins may come from without an alert"
     )
 
 
@@ -330,6 +347,35 @@ class AuditSettings(StrictModel):
 
     aws_config_recorder_enabled: bool = Field(
         False, description="off: no AWS Config recorder (it is billed per recorded configuration item)"
+    )
+    aws_account_public_access_block_enabled: bool = Field(
+        True, description="account-wide S3 public access block (all four settings); always on in production"
+    )
+    aws_access_analyzer_enabled: bool = Field(
+        True, description="IAM Access Analyzer reports anything shared outside the account; always on in production"
+    )
+    aws_security_hub_enabled: bool = Field(
+        True, description="Security Hub with CIS AWS Foundations and AWS Foundational Best Practices (billed per check)"
+    )
+    aws_ebs_encryption_by_default_enabled: bool = Field(
+        True, description="new EBS volumes are encrypted by default; always on in production"
+    )
+    aws_guardduty_regions: list[AwsRegion] = Field(
+        default_factory=lambda: sorted(US_AWS_REGIONS),
+        description="US regions with a GuardDuty detector (S3 protection on); every US region in production",
+    )
+    aws_trail_object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field(
+        "COMPLIANCE",
+        description="Object Lock on the CloudTrail bucket; COMPLIANCE: nobody, not even root, can delete a log early",
+    )
+    aws_trail_object_lock_days: int = Field(
+        365, ge=1, le=3650, description="days each CloudTrail log object is locked"
+    )
+    aws_trail_data_events_enabled: bool = Field(
+        True, description="CloudTrail records object reads and writes in every restricted bucket"
+    )
+    aws_cis_alarms_enabled: bool = Field(
+        True, description="CIS monitoring metric filters and alarms on the trail, mailed to the security contact"
     )
 
 

@@ -481,6 +481,10 @@ def tenant_stack_shape(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     if env.tenant.github.settings_enabled and not env.tenant.github.reviewer_team_ids:
         yield Problem("tenant.github.reviewer_team_ids", "must name at least one team", [],
                       "add the id of the team that approves deploys; no environment deploys unreviewed")
+    if not env.identity.break_glass_object_ids:
+        yield Problem("identity.break_glass_object_ids", "must list at least one account in the tenant stack", [],
+                      "list the break-glass accounts' object ids: every conditional access policy excludes them "
+                      "and the Sentinel detection raises an incident when one signs in")
     if env.tier is Tier.production and env.tenant.conditional_access.report_only:
         yield Problem("tenant.conditional_access.report_only", "must be false in production", True,
                       "set it to false; production never ships the baseline in report-only mode")
@@ -517,6 +521,39 @@ def one_tenant_owner(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
             yield Problem("identity.github_repository", f"is in the tenant owned by {peer_name}, which does not "
                           "create this environment's CI identities", env.identity.github_repository,
                           f"add {env.name!r} to tenant.environments in stacks/Pulumi.{peer_name}.yaml")
+def production_keeps_the_security_baseline(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.tier is not Tier.production or env.aws is None:
+        return
+    audit = env.audit
+    for key in (
+        "aws_account_public_access_block_enabled", "aws_access_analyzer_enabled", "aws_security_hub_enabled",
+        "aws_ebs_encryption_by_default_enabled", "aws_trail_data_events_enabled", "aws_cis_alarms_enabled",
+    ):
+        if not getattr(audit, key):
+            yield Problem(f"audit.{key}", "must be true in production", False,
+                          "remove the line; production keeps the whole account baseline")
+    if audit.aws_trail_object_lock_mode != "COMPLIANCE":
+        yield Problem("audit.aws_trail_object_lock_mode", "must be COMPLIANCE in production",
+                      audit.aws_trail_object_lock_mode, "set it to COMPLIANCE so no one can delete audit logs early")
+    missing = sorted(US_AWS_REGIONS - set(audit.aws_guardduty_regions))
+    if missing:
+        yield Problem("audit.aws_guardduty_regions", f"misses the US regions {', '.join(missing)} in production",
+                      audit.aws_guardduty_regions, "list every US region (or remove the line for the default)")
+
+
+def production_exports_are_immutable(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.tier is Tier.production and env.azure is not None and not env.m365.immutable_exports_enabled:
+        yield Problem("m365.immutable_exports_enabled", "must be true in production", False,
+                      "set it to true so exports and backups cannot be deleted or altered")
+
+
+def detections_are_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    m365 = env.m365
+    if m365.sentinel_detections_enabled and not m365.sentinel_enabled:
+        yield Problem("m365.sentinel_detections_enabled", "needs m365.sentinel_enabled", True,
+                      "turn Sentinel on, or the detections off")
+    # The rules read tenant-wide tables: the tenant stack declares them in its log environment's
+    # workspace, watching the tenant's one break-glass list (tenant_stack_shape requires it).
 
 
 RULES: tuple[Rule, ...] = (
@@ -548,6 +585,9 @@ RULES: tuple[Rule, ...] = (
     policy_settings_name_real_policies,
     tenant_stack_shape,
     one_tenant_owner,
+    production_keeps_the_security_baseline,
+    detections_are_complete,
+    production_exports_are_immutable,
 )
 
 

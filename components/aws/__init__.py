@@ -61,6 +61,7 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     from components.aws import partner_share
     from components.aws.analytics import Analytics, AnalyticsArgs
     from components.aws.audit import Audit, AuditArgs
+    from components.aws.baseline import AccountBaseline, AccountBaselineArgs
     from components.aws.bucket import AccessLogBucketArgs, access_log_bucket
     from components.aws.budget import Budget, BudgetArgs
     from components.aws.ci_identity import boundary_arn, deploy_role_arn
@@ -217,16 +218,42 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             opts=opts,
         )
 
+    audit_settings = env.audit
+    AccountBaseline(
+        f"{prefix}-baseline",
+        AccountBaselineArgs(
+            name_prefix=prefix,
+            account_id=account,
+            region=region,
+            s3_account_public_access_block_enabled=audit_settings.aws_account_public_access_block_enabled,
+            access_analyzer_enabled=audit_settings.aws_access_analyzer_enabled,
+            security_hub_enabled=audit_settings.aws_security_hub_enabled,
+            ebs_encryption_by_default_enabled=audit_settings.aws_ebs_encryption_by_default_enabled,
+            guardduty_regions=list(audit_settings.aws_guardduty_regions),
+        ),
+        opts=opts,
+    )
+    # Raw and curated hold the environment's highest classification; exports never hold restricted data.
+    restricted_buckets = sorted(
+        bucket_names[role]
+        for role in ("lake-raw", "lake-curated")
+        if lake is not None and env.highest_classification() is Classification.restricted
+    )
     audit = Audit(
         f"{prefix}-audit",
         AuditArgs(
             name_prefix=prefix,
             account_id=account,
             region=region,
-            retention_days=max(env.protection.log_retention_days, 365),
+            retention_days=max(env.protection.log_retention_days, 365, audit_settings.aws_trail_object_lock_days),
             config_recorder_enabled=config_recorder,
             alert_email=env.organization.security_contact,
             protect=protect,
+            object_lock_mode=audit_settings.aws_trail_object_lock_mode,
+            object_lock_days=audit_settings.aws_trail_object_lock_days,
+            data_event_bucket_names=restricted_buckets if audit_settings.aws_trail_data_events_enabled else [],
+            cis_alarms_enabled=audit_settings.aws_cis_alarms_enabled,
+            log_group_retention_days=max(env.protection.log_retention_days, 365),
         ),
         kms_key_arn=keys.key_arns[LOGS_KEY],
         access_log_bucket=access_logs.bucket.id,

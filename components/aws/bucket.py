@@ -5,6 +5,8 @@ creates, next to the bucket: ownership controls (ACLs off), a public access bloc
 four flags, default encryption, versioning, lifecycle rules, access logging (unless it is
 the log target itself) and ONE bucket policy, because S3 allows one policy per bucket:
 the TLS-only deny plus any statements the caller adds are composed into that document.
+With `object_lock_mode` set, an Object Lock configuration makes every new object version
+immutable for `object_lock_days` (audit logs, exports and backups in production).
 """
 
 from __future__ import annotations
@@ -24,6 +26,28 @@ from components.aws.documents import (
 )
 from components.tagging import classified
 from stacks.model import AwsAccountId, Classification, StrictModel
+
+
+def perimeter_statements(args: SecureBucketArgs) -> list[Statement]:
+    """For restricted data: deny every principal outside the owning account, AWS services excepted.
+
+    Restricted buckets are never shared with partners, and vendors read through a role in this
+    account, so nothing legitimate is shut out; a leaked key from another account, or a grant
+    added by mistake, is. S3 log delivery and CloudTrail are AWS services and stay allowed.
+    """
+    if args.classification is not Classification.restricted or not args.perimeter_enabled:
+        return []
+    return [{
+        "Sid": "DenyPrincipalsOutsideTheAccount",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": [args.arn, f"{args.arn}/*"],
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalAccount": args.account_id},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+        },
+    }]  # fmt: skip
 
 
 class SecureBucketArgs(StrictModel):
@@ -50,6 +74,18 @@ class SecureBucketArgs(StrictModel):
         default_factory=dict, description="added to the bucket's tags"
     )
     protect: bool = Field(True, description="the bucket cannot be deleted by Pulumi while true")
+    object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] | None = Field(
+        None,
+        description="no Object Lock when omitted; COMPLIANCE: no one can delete or overwrite an object "
+        "version before object_lock_days pass; GOVERNANCE: only a principal with s3:BypassGovernanceRetention can",
+    )
+    object_lock_days: int = Field(365, ge=1, le=36500, description="default retention of each new object version")
+    account_id: AwsAccountId | None = Field(
+        None, description="the owning account; a restricted bucket denies every principal outside it"
+    )
+    perimeter_enabled: bool = Field(
+        True, description="restricted buckets deny principals outside account_id (AWS services excepted)"
+    )
 
     @field_validator("bucket_name")
     @classmethod
@@ -61,6 +97,25 @@ class SecureBucketArgs(StrictModel):
         if self.encryption == "AES256" and self.classification is Classification.restricted:
             raise ValueError(
                 f"bucket {self.bucket_name} holds restricted data and must use encryption aws:kms, got AES256"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _restricted_needs_its_account(self) -> SecureBucketArgs:
+        if self.classification is Classification.restricted and self.perimeter_enabled and self.account_id is None:
+            raise ValueError(
+                f"bucket {self.bucket_name} holds restricted data and needs account_id for its perimeter "
+                "(deny principals outside the account); pass it, or set perimeter_enabled=False"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _lock_outlives_nothing(self) -> SecureBucketArgs:
+        if self.object_lock_mode and self.expiration_days is not None and self.expiration_days < self.object_lock_days:
+            raise ValueError(
+                f"bucket {self.bucket_name}: expiration_days ({self.expiration_days}) is shorter than "
+                f"object_lock_days ({self.object_lock_days}); lifecycle cannot delete locked objects, "
+                "so lengthen expiration_days or shorten the lock"
             )
         return self
 
@@ -103,7 +158,9 @@ class SecureBucket(pulumi.ComponentResource):
             f"{name}-bucket",
             bucket=args.bucket_name,
             force_destroy=False,
-            object_lock_enabled=False,
+            # Left unset when locked: the lock configuration below turns Object Lock on, which
+            # S3 allows on an existing versioned bucket; setting it here would replace the bucket.
+            object_lock_enabled=None if args.object_lock_mode else False,
             tags={**classified(args.classification), **args.extra_tags},
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
@@ -147,6 +204,19 @@ class SecureBucket(pulumi.ComponentResource):
             ),
             opts=child,
         )
+        if args.object_lock_mode:
+            aws.s3.BucketObjectLockConfiguration(
+                f"{name}-object-lock",
+                bucket=bucket_id,
+                object_lock_enabled="Enabled",
+                rule=aws.s3.BucketObjectLockConfigurationRuleArgs(
+                    default_retention=aws.s3.BucketObjectLockConfigurationRuleDefaultRetentionArgs(
+                        mode=args.object_lock_mode, days=args.object_lock_days
+                    )
+                ),
+                # S3 refuses a lock on a bucket whose versioning is not yet enabled.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
+            )
         self._create_lifecycle(name, args, bucket_id, versioning)
         if args.access_logging_enabled:
             aws.s3.BucketLogging(
@@ -159,7 +229,7 @@ class SecureBucket(pulumi.ComponentResource):
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=dumps([tls_only_statement(args.bucket_name), *policy_statements]),
+            policy=dumps([tls_only_statement(args.bucket_name), *perimeter_statements(args), *policy_statements]),
             # PutBucketPolicy races with the public access block and ownership controls otherwise.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[self.public_access_block, ownership]

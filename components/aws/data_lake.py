@@ -47,6 +47,9 @@ class DataLakeArgs(StrictModel):
         365, ge=1, description="access logs are deleted after this"
     )
     protect: bool = Field(True, description="buckets cannot be deleted by Pulumi while true")
+    perimeter_enabled: bool = Field(
+        True, description="restricted buckets deny every principal outside account_id (AWS services excepted)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> DataLakeArgs:
@@ -127,6 +130,8 @@ class DataLake(pulumi.ComponentResource):
                     expiration_days=args.retention_days[classification],
                     extra_tags=dict(extra_tags.get(role, {})),
                     protect=args.protect,
+                    account_id=args.account_id,
+                    perimeter_enabled=args.perimeter_enabled,
                 ),
                 kms_key_arn=key,
                 access_log_bucket=self.access_logs.bucket.id,

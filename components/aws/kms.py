@@ -152,6 +152,17 @@ def logs_key_policy(args: KeysArgs) -> list[Statement]:
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             }
         )
+        # CIS monitoring alarms (components/aws/audit.py) publish to the same encrypted topic.
+        statements.append(
+            {
+                "Sid": "CloudWatchAlarmsPublishEncrypted",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            }
+        )
     if args.config_delivery_enabled:
         statements.append(
             {

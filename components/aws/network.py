@@ -41,6 +41,29 @@ def subnet_cidrs(vpc_cidr: str, count: int) -> tuple[list[str], list[str]]:
     return private, public
 
 
+def endpoint_policies(account_id: str) -> tuple[str, str]:
+    """(S3 gateway, interface) endpoint policies: a stolen credential from another account, or a
+    bucket in another account (an exfiltration drop), is refused at the VPC's edge."""
+    own = {"aws:PrincipalAccount": account_id}
+    s3 = dumps([{
+        "Sid": "OwnPrincipalsToOwnBuckets",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {**own, "aws:ResourceAccount": account_id}},
+    }])  # fmt: skip
+    interface = dumps([{
+        "Sid": "OwnPrincipalsOnly",
+        "Effect": "Allow",
+        "Principal": "*",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringEquals": own},
+    }])  # fmt: skip
+    return s3, interface
+
+
 class NetworkArgs(StrictModel):
     """The VPC: private by default; a public edge and NAT only when asked for."""
 
@@ -65,6 +88,11 @@ class NetworkArgs(StrictModel):
     )
     flow_logs_retention_days: int = Field(
         365, ge=1, le=3653, description="rounded up to a value CloudWatch Logs accepts"
+    )
+    endpoint_policies_enabled: bool = Field(
+        True,
+        description="endpoint policies admit only this account's principals (and, for S3, only its buckets); "
+        "off: the AWS default policy lets any principal reach any bucket or key through the VPC",
     )
 
     @field_validator("cidr")
@@ -174,7 +202,7 @@ class Network(pulumi.ComponentResource):
             self.public_subnet_ids = [s.id for s in public_subnets]
             self._create_nat(args, public_subnets)
         self._create_flow_logs(args, account_id, flow_logs_kms_key_arn, flow_logs_bucket_arn)
-        self._create_endpoints(args)
+        self._create_endpoints(args, account_id)
 
         self.register_outputs(
             {
@@ -321,14 +349,18 @@ class Network(pulumi.ComponentResource):
             opts=self._opts(),
         )
 
-    def _create_endpoints(self, args: NetworkArgs) -> None:
+    def _create_endpoints(self, args: NetworkArgs, account_id: str) -> None:
         aws, name = self._aws, self._name
+        s3_policy, interface_policy = (
+            endpoint_policies(account_id) if args.endpoint_policies_enabled else (None, None)
+        )
         self.s3_endpoint = aws.ec2.VpcEndpoint(
             f"{name}-s3-endpoint",
             vpc_id=self.vpc.id,
             service_name=f"com.amazonaws.{args.region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=self.private_route_table_ids,
+            policy=s3_policy,
             tags={"Name": f"{name}-s3"},
             opts=self._opts(),
         )
@@ -358,6 +390,7 @@ class Network(pulumi.ComponentResource):
                 service_name=f"com.amazonaws.{args.region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
+                policy=interface_policy,
                 subnet_ids=self.private_subnet_ids,
                 security_group_ids=[group.id],
                 tags={"Name": f"{name}-{service}"},

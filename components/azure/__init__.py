@@ -131,9 +131,10 @@ def define_azure(env: Environment, providers, aws_platform=None) -> AzurePlatfor
                 location=location,
                 sku=env.web_apps.sku,
                 apps=tuple(env.web_apps.apps),
-                # Production apps are private; other tiers stay reachable for testing.
-                public_network_access_enabled=not env.is_production,
-                private_endpoints_enabled=env.is_production,
+                # Private in every environment unless the model explicitly opens them.
+                public_network_access_enabled=env.web_apps.public_network_access_enabled,
+                private_endpoints_enabled=not env.web_apps.public_network_access_enabled,
+                tenant_id=env.azure.tenant_id,
             ),
             resource_group_name=core.resource_group_name,
             integration_subnet_id=network.subnet_ids[f"{APPS_SPOKE}-integration"],

@@ -1,22 +1,20 @@
-"""Entra ID for one environment: its vendors group and the vendors' expiring groups and roles.
+"""Entra ID for one environment: its vendors group.
 
 What exists once per tenant (staff groups, conditional access, named locations, the
 break-glass exclusions) is in `components/azure/tenant.py`, and the CI identities are in
 `components/azure/ci_identity.py`; both are declared only by the tenant stack. The constants
 below (role groups, admin role templates, built-in roles) are shared with them.
 
-Vendors: one group per vendor whose description records when access ends, with read roles
-on the resource group only. Owner, User Access Administrator and RBAC Administrator are
-refused before Pulumi starts.
+Vendors: each vendor's group, with read roles on the resource group only, is made by
+`components/azure/vendors.py` and joins this vendors group.
 """
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 import pulumi
-from pydantic import EmailStr, Field, field_validator
+from pydantic import Field
 
 from stacks.model import Environment, Slug, StrictModel
 
@@ -71,43 +69,13 @@ def role_definition_id(subscription_id: UUID | str, role: str) -> str:
     return f"/subscriptions/{subscription_id}/providers/Microsoft.Authorization/roleDefinitions/{AZURE_ROLES[role]}"
 
 
-class VendorAccess(StrictModel):
-    """One vendor's time-limited, read-only access."""
-
-    name: Slug = Field(description="vendor slug; the group is vendor-<name>")
-    contact: EmailStr = Field(description="who at the vendor is responsible; recorded on the group")
-    expires: date = Field(
-        description="the day access ends; recorded on the group and role assignments"
-    )
-    azure_roles: list[str] = Field(
-        default_factory=list, description="read roles on the resource group; none when omitted"
-    )
-
-    @field_validator("azure_roles")
-    @classmethod
-    def _read_roles_only(cls, roles: list[str]) -> list[str]:
-        for role in roles:
-            if role in PRIVILEGED_ROLES:
-                raise ValueError(
-                    f"a vendor may never hold {role}, got {role!r}; it lets a guest grant access to "
-                    f"anyone. Use one of: {', '.join(sorted(VENDOR_ROLES))}"
-                )
-            if role not in VENDOR_ROLES:
-                raise ValueError(
-                    f"vendors get read roles only, got {role!r}; use one of: {', '.join(sorted(VENDOR_ROLES))}"
-                )
-        return roles
-
-
 class EntraIdentityArgs(StrictModel):
-    """Names and vendors of one environment's identity."""
+    """Names of one environment's identity."""
 
     short_name: Slug = Field(description="organisation prefix of every display name, e.g. 'caf'")
     environment: Slug = Field(description="environment name; part of every name and the CI subject")
     subscription_id: UUID = Field(description="subscription whose role definitions are assigned")
-    vendors: list[VendorAccess] = Field(
-        default_factory=list, description="no vendor groups when omitted"
-    )
+
     @property
     def prefix(self) -> str:
         return f"{self.short_name}-{self.environment}"
@@ -120,23 +88,13 @@ class EntraIdentityArgs(StrictModel):
             short_name=env.organization.short_name,
             environment=env.name,
             subscription_id=env.azure.subscription_id,
-            vendors=[
-                VendorAccess(
-                    name=v.name,
-                    contact=v.contact,
-                    expires=v.expires,
-                    azure_roles=list(v.azure_roles),
-                )
-                for v in env.vendors
-            ],
         )
 
 
 class EntraIdentity(pulumi.ComponentResource):
-    """The environment's vendors group and each vendor's expiring group and read roles."""
+    """The environment's vendors group (each vendor's group is components/azure/vendors.py's)."""
 
     group_object_ids: dict[str, pulumi.Output[str]]
-    vendor_group_object_ids: dict[str, pulumi.Output[str]]
 
     def __init__(
         self,
@@ -152,19 +110,13 @@ class EntraIdentity(pulumi.ComponentResource):
 
         # The staff groups are the tenant stack's; an environment has only its own vendors group.
         vendors = self._create_group(args, "vendors")
-        vendor_groups = {
-            v.name: self._create_vendor(args, v, vendors, resource_group_id)
-            for v in args.vendors
-        }
 
         self.group_object_ids = {"vendors": vendors.object_id}
-        self.vendor_group_object_ids = {vendor: g.object_id for vendor, g in vendor_groups.items()}
         self.register_outputs(
             {
                 "name": args.prefix,
                 "resource_id": vendors.id,
                 "group_object_ids": self.group_object_ids,
-                "vendor_group_object_ids": self.vendor_group_object_ids,
             }
         )
 
@@ -183,42 +135,3 @@ class EntraIdentity(pulumi.ComponentResource):
             prevent_duplicate_names=True,
             opts=pulumi.ResourceOptions(parent=self),
         )
-
-    # --- vendors -------------------------------------------------------------------------
-
-    def _create_vendor(
-        self, args: EntraIdentityArgs, vendor: VendorAccess, vendors_group, resource_group_id
-    ):
-        import pulumi_azure_native as azure_native
-        import pulumi_azuread as azuread
-
-        child = pulumi.ResourceOptions(parent=self)
-        expires = vendor.expires.isoformat()
-        group = azuread.Group(
-            f"{self._name}-vendor-{vendor.name}",
-            display_name=f"{args.prefix}-vendor-{vendor.name}",
-            description=f"Guest access for vendor {vendor.name} (contact {vendor.contact}); "
-            f"expires {expires}: remove the members and this group on that day",
-            security_enabled=True,
-            mail_enabled=False,
-            assignable_to_role=False,
-            prevent_duplicate_names=True,
-            opts=child,
-        )
-        azuread.GroupMember(
-            f"{self._name}-vendor-{vendor.name}-in-vendors",
-            group_object_id=vendors_group.object_id,
-            member_object_id=group.object_id,
-            opts=child,
-        )
-        for role in vendor.azure_roles:
-            azure_native.authorization.RoleAssignment(
-                f"{self._name}-vendor-{vendor.name}-{role.lower().replace(' ', '-')}",
-                scope=resource_group_id,
-                role_definition_id=role_definition_id(args.subscription_id, role),
-                principal_id=group.object_id,
-                principal_type="Group",
-                description=f"{role} for vendor {vendor.name}; expires {expires}",
-                opts=child,
-            )
-        return group

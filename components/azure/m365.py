@@ -26,6 +26,7 @@ class M365Platform:
     """The identity and Microsoft 365 components of one environment."""
 
     identity: Any
+    vendors: Any
     key_vault: Any
     export_storage: Any
     monitoring: Any
@@ -45,6 +46,7 @@ def define_identity_and_m365(
     from components.azure.key_vault import KeyVault, KeyVaultArgs
     from components.azure.monitoring import SecurityMonitoring, SecurityMonitoringArgs
     from components.azure.storage import ExportStorage, ExportStorageArgs
+    from components.azure.vendors import AzureVendors, AzureVendorsArgs
 
     zones = platform.private_dns_zone_ids or {}
     if platform.private_endpoint_subnet_id is None or "vault" not in zones or "blob" not in zones:
@@ -57,6 +59,14 @@ def define_identity_and_m365(
         "identity",
         EntraIdentityArgs.from_environment(env),
         resource_group_id=platform.resource_group_id,
+        opts=opts,
+    )
+    vendors = AzureVendors(
+        "vendors",
+        AzureVendorsArgs.from_environment(env),
+        vendors_group_object_id=identity.group_object_ids["vendors"],
+        resource_group_id=platform.resource_group_id,
+        moved_from=identity,
         opts=opts,
     )
     vault_args = KeyVaultArgs.model_validate(
@@ -107,6 +117,7 @@ def define_identity_and_m365(
     )
     return M365Platform(
         identity=identity,
+        vendors=vendors,
         key_vault=key_vault,
         export_storage=export_storage,
         monitoring=monitoring,

@@ -5,7 +5,8 @@
 - Entra ID sign-in and audit logs (interactive, non-interactive and service principal
   sign-ins) sent to the workspace by a tenant diagnostic setting.
 - The subscription's activity log (every category) sent to the workspace.
-- Defender for Cloud plans set to Standard, with alerts mailed to the security contact.
+- Defender for Cloud plans set to Standard (the model's plans, Defender CSPM, and Defender
+  for AI whenever Azure OpenAI is on), with alerts mailed to the security contact.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ DEFENDER_PLANS = frozenset(
     }
 )  # fmt: skip
 """Defender for Cloud plan names (`pricingName`) accepted at subscription scope."""
+
+
+def defender_plans_for(env: Environment) -> list[str]:
+    """The model's plans, plus Defender CSPM and, when Azure OpenAI is on, Defender for AI."""
+    plans = list(env.m365.defender_plans)
+    if env.m365.defender_cspm_enabled:
+        plans.append("CloudPosture")
+    if env.openai.enabled and env.m365.defender_for_ai_enabled:
+        plans.append("AI")
+    return list(dict.fromkeys(plans))
 
 
 class SecurityMonitoringArgs(StrictModel):
@@ -113,7 +124,7 @@ class SecurityMonitoringArgs(StrictModel):
             tenant_id=env.azure.tenant_id,
             subscription_id=env.azure.subscription_id,
             sentinel_enabled=env.m365.sentinel_enabled,
-            defender_plans=list(env.m365.defender_plans),
+            defender_plans=defender_plans_for(env),
             security_contact=env.organization.security_contact,
         )
 
@@ -136,8 +147,9 @@ class SecurityMonitoring(pulumi.ComponentResource):
         self.args = args
         outputs: dict = {"name": args.prefix, "resource_id": workspace_id}
 
+        self.sentinel = None
         if args.sentinel_enabled:
-            onboarding = self._create_sentinel(args, resource_group_name, workspace_name)
+            onboarding = self.sentinel = self._create_sentinel(args, resource_group_name, workspace_name)
             outputs["sentinel_id"] = onboarding.id
         if args.entra_diagnostics_enabled:
             outputs["entra_diagnostic_setting_id"] = self._create_entra_diagnostics(
@@ -238,7 +250,10 @@ class SecurityMonitoring(pulumi.ComponentResource):
                 roles=["Owner"], state="On"
             ),
             notifications_sources=[
-                sec.NotificationsSourceAlertArgs(source_type="Alert", minimal_severity="Medium")
+                sec.NotificationsSourceAlertArgs(source_type="Alert", minimal_severity="Medium"),
+                # Defender CSPM's attack paths to sensitive data, from high risk up.
+                *([sec.NotificationsSourceAttackPathArgs(source_type="AttackPath", minimal_risk_level="High")]
+                  if "CloudPosture" in args.defender_plans else []),
             ],
             opts=pulumi.ResourceOptions(parent=self),
         )

@@ -14,9 +14,17 @@ credentials off, remote debugging off, a system-assigned managed identity for Ke
 and storage, outbound traffic routed entirely through the apps spoke's integration subnet,
 and all logs in the workspace. Public network access is off unless the environment opts
 in, and then each app is reached through a private endpoint in the hub.
+
+Entra ID sign-in (App Service authentication, "Easy Auth"): each app gets its own
+single-tenant app registration, and App Service itself turns away every request without
+an Entra ID session from the organisation's tenant before it reaches the app's code
+(browsers are sent to sign in; nothing is served anonymously). The registration has no
+secret: App Service uses the implicit ID-token flow, so there is nothing to leak or rotate.
 """
 
 from __future__ import annotations
+
+from uuid import UUID
 
 import pulumi
 from pydantic import Field, model_validator
@@ -42,6 +50,12 @@ class WebAppsArgs(StrictModel):
     private_endpoints_enabled: bool = Field(
         True, description="a private endpoint per app in the hub's private-endpoint subnet"
     )
+    entra_sign_in_enabled: bool = Field(
+        True, description="off: App Service lets anonymous requests through to the app (never for internal apps)"
+    )
+    tenant_id: UUID | None = Field(
+        None, description="Entra ID tenant whose users may sign in; required with entra_sign_in_enabled"
+    )
 
     @model_validator(mode="after")
     def _reachable(self) -> WebAppsArgs:
@@ -49,6 +63,10 @@ class WebAppsArgs(StrictModel):
             raise ValueError(
                 "with public_network_access_enabled and private_endpoints_enabled both false no one "
                 "can reach the apps; set private_endpoints_enabled=True"
+            )
+        if self.entra_sign_in_enabled and self.tenant_id is None:
+            raise ValueError(
+                "entra_sign_in_enabled needs tenant_id (the tenant whose users may sign in); pass azure.tenant_id"
             )
         return self
 
@@ -105,6 +123,8 @@ class WebApps(pulumi.ComponentResource):
                     location=args.location,
                     parent=site,
                 )
+            if args.entra_sign_in_enabled:
+                self._require_sign_in(app, site)
             self.apps[app] = site
 
         self.plan_id = plan.id
@@ -182,3 +202,50 @@ class WebApps(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=site),
             )
         return site
+
+    def _require_sign_in(self, app: str, site) -> None:
+        import pulumi_azure_native as azure_native
+        import pulumi_azuread as azuread
+
+        args, web = self.args, azure_native.web
+        host = f"https://{args.app_name(app)}.azurewebsites.net"
+        registration = azuread.Application(
+            f"{self._name}-{app}-sign-in",
+            display_name=args.app_name(app),
+            sign_in_audience="AzureADMyOrg",
+            prevent_duplicate_names=True,
+            web=azuread.ApplicationWebArgs(
+                homepage_url=host,
+                redirect_uris=[f"{host}/.auth/login/aad/callback"],
+                implicit_grant=azuread.ApplicationWebImplicitGrantArgs(
+                    id_token_issuance_enabled=True, access_token_issuance_enabled=False
+                ),
+            ),
+            notes="App Service sign-in for an internal app; no secret: ID tokens only.",
+            opts=pulumi.ResourceOptions(parent=site),
+        )
+        web.WebAppAuthSettingsV2(
+            f"{self._name}-{app}-auth",
+            name=site.name,
+            resource_group_name=self._rg,
+            platform=web.AuthPlatformArgs(enabled=True),
+            global_validation=web.GlobalValidationArgs(
+                require_authentication=True,
+                unauthenticated_client_action="RedirectToLoginPage",
+                redirect_to_provider="azureactivedirectory",
+            ),
+            identity_providers=web.IdentityProvidersArgs(
+                azure_active_directory=web.AzureActiveDirectoryArgs(
+                    enabled=True,
+                    registration=web.AzureActiveDirectoryRegistrationArgs(
+                        client_id=registration.client_id,
+                        open_id_issuer=f"https://login.microsoftonline.com/{args.tenant_id}/v2.0",
+                    ),
+                    validation=web.AzureActiveDirectoryValidationArgs(
+                        allowed_audiences=[registration.client_id],
+                    ),
+                ),
+            ),
+            http_settings=web.HttpSettingsArgs(require_https=True),
+            opts=pulumi.ResourceOptions(parent=site),
+        )

@@ -206,3 +206,22 @@ def _tenant_logs(env: Environment, logs: Environment, providers: Any) -> None:
         ),
         opts=pulumi.ResourceOptions(provider=provider),
     )
+    if logs.m365.sentinel_enabled and logs.m365.sentinel_detections_enabled:
+        # The rules read tenant-wide tables and need the tenant's one break-glass list, so the
+        # tenant stack declares them, in the log environment's workspace (whose stack onboards Sentinel).
+        from components.azure.detections import DetectionsArgs, SentinelDetections
+
+        contacts = [logs.organization.security_contact, *(o.email for o in logs.organization.owners)]
+        SentinelDetections(
+            "detections",
+            DetectionsArgs(
+                short_name=logs.organization.short_name,
+                environment=logs.name,
+                break_glass_object_ids=env.identity.break_glass_object_ids,
+                allowed_admin_countries=logs.m365.allowed_admin_countries,
+                internal_mail_domains=sorted({str(c).rsplit("@", 1)[1].lower() for c in contacts}),
+            ),
+            resource_group_name=core.resource_group_name,
+            workspace_name=core.workspace_name,
+            opts=pulumi.ResourceOptions(provider=provider),
+        )

@@ -724,3 +724,6 @@ SCENARIOS += _COVERAGE
 from tests.policies.cases_identity import SCENARIOS as IDENTITY_SCENARIOS  # noqa: E402
 
 SCENARIOS += IDENTITY_SCENARIOS
+from tests.policies.cases_security_baseline import SCENARIOS as _SECURITY_BASELINE  # noqa: E402
+
+SCENARIOS += _SECURITY_BASELINE

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from components.aws.audit import Audit, AuditArgs
+from components.aws.audit import CIS_CHECKS, Audit, AuditArgs
 from tests.components.aws.conftest import (
     ACCOUNT,
     BUCKET,
@@ -170,8 +170,107 @@ def test_guardduty_findings_are_mailed_through_an_encrypted_topic():
     assert statement(doc, "DenyInsecureTransport")["Effect"] == "Deny"
 
 
-def test_no_alert_email_means_no_topic(cap):
+def test_no_alert_email_and_no_alarms_means_no_topic():
+    quiet = _capture(cis_alarms_enabled=False)
     assert (
-        cap.of_type("aws:sns/topic:Topic") == []
-        and cap.of_type("aws:cloudwatch/eventRule:EventRule") == []
+        quiet.of_type("aws:sns/topic:Topic") == []
+        and quiet.of_type("aws:cloudwatch/eventRule:EventRule") == []
     )
+
+
+def test_alarms_without_an_email_still_publish_to_the_topic(cap):
+    one(cap, "aws:sns/topic:Topic")
+    assert cap.of_type("aws:sns/topicSubscription:TopicSubscription") == []
+    assert len(cap.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")) == len(CIS_CHECKS)
+
+
+# --- tamper-proof trail: Object Lock, data events, CIS monitoring ---------------------------
+
+LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration"
+
+
+def test_trail_bucket_is_object_locked_in_compliance_mode_by_default(cap):
+    bucket = one(cap, BUCKET)
+    (lock,) = tied_to(cap, bucket, LOCK)
+    assert lock.inputs["objectLockEnabled"] == "Enabled"
+    assert lock.inputs["rule"]["defaultRetention"] == {"mode": "COMPLIANCE", "days": 365.0}
+    (versioning,) = tied_to(cap, bucket, VERSIONING)
+    assert versioning.urn in lock.dependencies
+    # Turning Object Lock on through the bucket itself would replace an existing trail bucket.
+    assert "objectLockEnabled" not in bucket.inputs
+
+
+def test_lower_environments_can_choose_governance_mode_but_not_a_lock_longer_than_retention():
+    governed = _capture(object_lock_mode="GOVERNANCE", object_lock_days=30, retention_days=90)
+    (lock,) = governed.of_type(LOCK)
+    assert lock.inputs["rule"]["defaultRetention"] == {"mode": "GOVERNANCE", "days": 30.0}
+    with pytest.raises(ValueError, match=r"retention_days \(90\) is shorter than object_lock_days \(365\)"):
+        AuditArgs(name_prefix="caf-prod", account_id=ACCOUNT, region="us-east-1", retention_days=90)
+
+
+def test_no_lock_when_switched_off():
+    unlocked = _capture(object_lock_mode=None)
+    assert unlocked.of_type(LOCK) == []
+    assert one(unlocked, BUCKET).inputs["objectLockEnabled"] is False
+
+
+def test_trail_records_data_events_for_each_restricted_bucket():
+    trail = one(_capture(data_event_bucket_names=["caf-prod-lake-raw", "caf-prod-lake-curated"]),
+                "aws:cloudtrail/trail:Trail")  # fmt: skip
+    management, data = trail.inputs["advancedEventSelectors"]
+    assert management["fieldSelectors"] == [{"field": "eventCategory", "equals": ["Management"]}]
+    assert {"field": "resources.type", "equals": ["AWS::S3::Object"]} in data["fieldSelectors"]
+    (arns,) = [f for f in data["fieldSelectors"] if f["field"] == "resources.ARN"]
+    assert arns["startsWiths"] == ["arn:aws:s3:::caf-prod-lake-raw/", "arn:aws:s3:::caf-prod-lake-curated/"]
+
+
+def test_without_restricted_buckets_only_management_events(cap):
+    trail = one(cap, "aws:cloudtrail/trail:Trail")
+    assert [s["name"] for s in trail.inputs["advancedEventSelectors"]] == ["management-events"]
+
+
+def test_trail_feeds_an_encrypted_log_group_through_a_scoped_role(cap):
+    trail = one(cap, "aws:cloudtrail/trail:Trail")
+    group = one(cap, "aws:cloudwatch/logGroup:LogGroup")
+    assert group.inputs["name"] == "/civic/caf-prod/cloudtrail"
+    assert group.inputs["kmsKeyId"] == KEY
+    role = one(cap, "aws:iam/role:Role")
+    assert group.urn in trail.property_dependencies["cloudWatchLogsGroupArn"]
+    assert role.urn in trail.property_dependencies["cloudWatchLogsRoleArn"]
+    trust = document(role, "assumeRolePolicy")["Statement"][0]
+    assert trust["Principal"] == {"Service": "cloudtrail.amazonaws.com"}
+    write = document(one(cap, "aws:iam/rolePolicy:RolePolicy"))["Statement"][0]
+    assert write["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert write["Resource"].endswith(":log-group:/civic/caf-prod/cloudtrail:log-stream:*")
+
+
+def test_each_cis_check_has_a_metric_filter_and_an_alarm_to_the_security_topic(cap):
+    group = one(cap, "aws:cloudwatch/logGroup:LogGroup")
+    topic = one(cap, "aws:sns/topic:Topic")
+    filters = {f.name: f for f in cap.of_type("aws:cloudwatch/logMetricFilter:LogMetricFilter")}
+    alarms = {a.name: a for a in cap.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert set(CIS_CHECKS) >= {"unauthorized-api-calls", "root-account-usage", "console-sign-in-without-mfa",
+                               "iam-policy-changes", "cloudtrail-changes", "kms-key-disabled-or-deleted",
+                               "s3-bucket-policy-changes", "security-group-changes", "nacl-changes",
+                               "network-gateway-changes", "route-table-changes", "vpc-changes"}
+    for check, (_, pattern) in CIS_CHECKS.items():
+        metric = filters[f"audit-cis-{check}"]
+        assert group.urn in metric.property_dependencies["logGroupName"]
+        assert metric.inputs["pattern"] == pattern
+        transform = metric.inputs["metricTransformation"]
+        alarm = alarms[f"audit-cis-{check}-alarm"]
+        assert alarm.inputs["metricName"] == transform["name"] and alarm.inputs["namespace"] == transform["namespace"]
+        assert alarm.inputs["threshold"] == 1.0
+        assert alarm.inputs["comparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert topic.urn in alarm.property_dependencies["alarmActions"]
+    doc = document(one(cap, "aws:sns/topicPolicy:TopicPolicy"))
+    publish = statement(doc, "CloudWatchAlarmsPublish")
+    assert publish["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert publish["Condition"]["ArnLike"]["aws:SourceArn"] == f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:caf-prod-cis-*"
+
+
+def test_root_and_mfa_patterns_match_the_cis_filters():
+    assert '$.userIdentity.type = "Root"' in CIS_CHECKS["root-account-usage"][1]
+    assert '$.additionalEventData.MFAUsed != "Yes"' in CIS_CHECKS["console-sign-in-without-mfa"][1]
+    for check in ("nacl-changes", "network-gateway-changes", "route-table-changes", "vpc-changes"):
+        assert CIS_CHECKS[check][1].count("$.eventName") >= 6

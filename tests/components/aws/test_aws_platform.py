@@ -70,9 +70,20 @@ def test_kms_buckets_use_a_key_from_this_stack(prod_plan):
 
 
 def test_every_aws_resource_uses_the_pinned_provider_and_sets_no_region(prod_plan):
-    (provider,) = prod_plan.of_type("pulumi:providers:aws")
+    providers = {p.name: p for p in prod_plan.of_type("pulumi:providers:aws")}
+    home = providers.pop("aws")
+    # The baseline's per-region GuardDuty providers: every other US region, the same account.
+    assert sorted(providers) == ["caf-prod-baseline-us-east-2", "caf-prod-baseline-us-west-1",
+                                 "caf-prod-baseline-us-west-2"]
+    for name, provider in providers.items():
+        assert provider.inputs["region"] == name.removeprefix("caf-prod-baseline-")
+        assert provider.inputs["allowedAccountIds"] == home.inputs["allowedAccountIds"]
+    regional = {p.urn for p in providers.values()}
     for resource in aws_resources(prod_plan):
-        assert resource.provider == provider.urn, resource.name
+        if resource.provider in regional:
+            assert resource.type.startswith(("aws:guardduty/", "aws:cloudwatch/event")), resource.name
+        else:
+            assert resource.provider == home.urn, resource.name
         assert "region" not in resource.inputs, resource.name
 
 

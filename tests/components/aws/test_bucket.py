@@ -36,7 +36,8 @@ EXTRA = {"Sid": "Extra", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::0
 
 def _args(**overrides) -> SecureBucketArgs:
     values = {"bucket_name": "caf-test-data", "classification": Classification.restricted,
-              "noncurrent_version_days": 45, "expiration_days": 1825, "protect": True}  # fmt: skip
+              "noncurrent_version_days": 45, "expiration_days": 1825, "protect": True,
+              "account_id": "000000000003"}  # fmt: skip
     return SecureBucketArgs(**{**values, **overrides})
 
 
@@ -172,3 +173,17 @@ def test_access_log_bucket_admits_only_s3_logging_for_this_account_and_prefix(lo
         "StringEquals": {"aws:SourceAccount": ACCOUNT},
     }
     assert statement(document(policy), "DenyInsecureTransport")["Effect"] == "Deny"
+
+
+def test_restricted_bucket_denies_principals_outside_its_account_and_needs_the_account():
+    with pytest.raises(ValueError, match="needs account_id for its perimeter"):
+        _args(account_id=None)
+    cap = capture(lambda: SecureBucket("data", _args(), kms_key_arn=KEY, access_log_bucket="caf-test-logs"))
+    (policy,) = cap.of_type(POLICY)
+    fence = statement(document(policy), "DenyPrincipalsOutsideTheAccount")
+    assert fence["Effect"] == "Deny" and fence["Resource"] == ["arn:aws:s3:::caf-test-data", "arn:aws:s3:::caf-test-data/*"]
+    assert fence["Condition"]["StringNotEqualsIfExists"] == {"aws:PrincipalAccount": "000000000003"}
+    internal = capture(lambda: SecureBucket("data", _args(classification=Classification.internal, account_id=None),
+                                            kms_key_arn=KEY, access_log_bucket="caf-test-logs"))
+    (policy,) = internal.of_type(POLICY)
+    assert "DenyPrincipalsOutsideTheAccount" not in policy.inputs["policy"]

@@ -126,7 +126,8 @@ def test_partner_statements_and_tags_only_on_exports(cap, buckets):
     assert buckets["caf-prod-lake-exports"].inputs["tags"]["share-expires-x"] == "2027-05-31"
     for name in ("caf-prod-lake-raw", "caf-prod-lake-curated"):
         (policy,) = tied_to(cap, buckets[name], POLICY)
-        assert [s["Sid"] for s in document(policy)["Statement"]] == ["DenyInsecureTransport"]
+        assert [s["Sid"] for s in document(policy)["Statement"]] == [
+            "DenyInsecureTransport", "DenyPrincipalsOutsideTheAccount"]
         assert "share-expires-x" not in buckets[name].inputs["tags"]
 
 
@@ -154,3 +155,25 @@ def test_unknown_bucket_role_for_extra_statements_is_rejected():
 def test_overlong_prefix_is_rejected():
     with pytest.raises(ValidationError, match="bucket name must be"):
         _args(name_prefix="x" * 60)
+
+
+def test_restricted_buckets_deny_principals_outside_the_account_and_exports_do_not():
+    import json as _json
+
+    from components.aws.data_lake import DataLake, DataLakeArgs
+    from tests.components.aws.conftest import ACCOUNT, BUCKET, POLICY, capture, tied_to
+
+    keys = {c: f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{c}" for c in ("public", "internal", "restricted")}
+    cap = capture(lambda: DataLake("lake", DataLakeArgs(name_prefix="caf-prod", account_id=ACCOUNT), kms_key_arns=keys))
+    for bucket in cap.of_type(BUCKET):
+        (policy,) = tied_to(cap, bucket, POLICY)
+        sids = {s["Sid"]: s for s in _json.loads(policy.inputs["policy"])["Statement"]}
+        name = bucket.inputs["bucket"]
+        if name in ("caf-prod-lake-raw", "caf-prod-lake-curated"):
+            fence = sids["DenyPrincipalsOutsideTheAccount"]
+            assert fence["Effect"] == "Deny" and fence["Action"] == "s3:*"
+            assert fence["Condition"] == {"StringNotEqualsIfExists": {"aws:PrincipalAccount": ACCOUNT},
+                                          "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}
+        else:
+            # exports are shared with partners; the access-log bucket receives S3's log delivery
+            assert "DenyPrincipalsOutsideTheAccount" not in sids, name

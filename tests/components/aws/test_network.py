@@ -161,3 +161,26 @@ def test_subnet_cidrs_keep_private_and_public_apart():
     private, public = subnet_cidrs("10.20.0.0/16", 2)
     assert private == ["10.20.0.0/20", "10.20.16.0/20"]
     assert public == ["10.20.128.0/20", "10.20.144.0/20"]
+
+
+def test_endpoints_admit_only_this_accounts_principals_and_s3_only_its_buckets():
+    import json as _json
+
+    from components.aws.network import Network, NetworkArgs
+    from tests.components.aws.conftest import ACCOUNT, capture
+
+    cap = capture(lambda: Network("net", NetworkArgs(region="us-east-1", cidr="10.60.0.0/16",
+                                                      interface_endpoints=["kms", "sts"]),
+                                  account_id=ACCOUNT, flow_logs_kms_key_arn="arn:aws:kms:us-east-1:000000000003:key/x"))
+    endpoints = {e.name: e for e in cap.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert sorted(endpoints) == ["net-kms-endpoint", "net-s3-endpoint", "net-sts-endpoint"]
+    (s3,) = _json.loads(endpoints["net-s3-endpoint"].inputs["policy"])["Statement"]
+    assert s3["Effect"] == "Allow" and s3["Action"] == "s3:*"
+    assert s3["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT, "aws:ResourceAccount": ACCOUNT}}
+    for name in ("net-kms-endpoint", "net-sts-endpoint"):
+        (stmt,) = _json.loads(endpoints[name].inputs["policy"])["Statement"]
+        assert stmt["Condition"] == {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}
+    loose = capture(lambda: Network("net", NetworkArgs(region="us-east-1", cidr="10.60.0.0/16",
+                                                        endpoint_policies_enabled=False),
+                                    account_id=ACCOUNT, flow_logs_kms_key_arn="arn:aws:kms:us-east-1:000000000003:key/x"))
+    assert "policy" not in loose.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")[0].inputs

@@ -108,7 +108,7 @@ def test_the_subscription_activity_log_goes_to_the_workspace(capture, prod):
 
 def test_defender_plans_from_config_are_standard_on_the_subscription(capture, prod):
     plans = {r.inputs["pricingName"]: r.inputs for r in capture.of_type(PRICING)}
-    assert set(plans) == set(prod.m365.defender_plans)
+    assert set(plans) == {*prod.m365.defender_plans, "CloudPosture", "AI"}
     for plan in plans.values():
         assert plan["pricingTier"] == "Standard"
         assert plan["scopeId"] == f"/subscriptions/{prod.azure.subscription_id}"
@@ -133,3 +133,46 @@ def test_a_misspelt_defender_plan_is_refused_before_pulumi_runs(prod):
     values = SecurityMonitoringArgs.from_environment(prod).model_dump()
     with pytest.raises(ValidationError, match="unknown Defender for Cloud plan 'KeyVault'"):
         SecurityMonitoringArgs(**{**values, "defender_plans": ["KeyVault"]})
+
+
+# --- Defender CSPM and Defender for AI ---------------------------------------------------------
+
+
+def test_prod_gets_cspm_and_defender_for_ai_because_openai_is_on():
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    plans = SecurityMonitoringArgs.from_environment(prod).defender_plans
+    assert plans[-2:] == ["CloudPosture", "AI"]
+    no_ai = prod.model_copy(update={"openai": prod.openai.model_copy(update={"enabled": False})})
+    assert "AI" not in SecurityMonitoringArgs.from_environment(no_ai).defender_plans
+    off = prod.model_copy(update={"m365": prod.m365.model_copy(update={"defender_cspm_enabled": False,
+                                                                       "defender_for_ai_enabled": False})})
+    assert {"AI", "CloudPosture"} & set(SecurityMonitoringArgs.from_environment(off).defender_plans) == set()
+
+
+def test_attack_paths_are_mailed_when_cspm_is_on():
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    cap = _capture(SecurityMonitoringArgs.from_environment(prod))
+    (contact,) = cap.of_type("azure-native:security:SecurityContact")
+    sources = {s["sourceType"]: s for s in contact.inputs["notificationsSources"]}
+    assert sources["Alert"]["minimalSeverity"] == "Medium"
+    assert sources["AttackPath"]["minimalRiskLevel"] == "High"
+    plans = {p.inputs["pricingName"]: p.inputs["pricingTier"] for p in cap.of_type(PRICING)}
+    assert plans["CloudPosture"] == plans["AI"] == "Standard"
+
+
+def test_prod_without_cspm_or_sign_in_fails_the_policy_check():
+    from dataclasses import replace
+
+    from cli.policycheck import check_capture
+    from tests.components.aws.conftest import _plan
+
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    plan = _plan("prod")
+    assert not [f for f in check_capture(plan, prod, today=TODAY).findings
+                if f.policy in ("azure-defender-cspm-and-ai", "azure-web-app-entra-sign-in")]
+    stripped = replace(plan, resources=tuple(
+        r for r in plan.resources
+        if r.inputs.get("pricingName") != "AI" and r.type != "azure-native:web:WebAppAuthSettingsV2"))
+    failed = {f.policy: f for f in check_capture(stripped, prod, today=TODAY).findings}
+    assert "AI" in failed["azure-defender-cspm-and-ai"].message
+    assert "no App Service authentication" in failed["azure-web-app-entra-sign-in"].message

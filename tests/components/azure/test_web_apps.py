@@ -14,6 +14,7 @@ SITES_ZONE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups
 WORKSPACE = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/log"
 
 WEB_APP = "azure-native:web:WebApp"
+TENANT = "00000000-0000-0000-0000-000000000000"
 
 
 def _args(**overrides) -> WebAppsArgs:
@@ -21,6 +22,7 @@ def _args(**overrides) -> WebAppsArgs:
         "short_name": "caf",
         "environment": "prod",
         "apps": ("volunteer-portal", "data-dashboard"),
+        "tenant_id": TENANT,
     }
     return WebAppsArgs(**{**values, **overrides})
 
@@ -143,6 +145,54 @@ def test_private_endpoints_need_their_subnet_and_zone():
 
 
 def test_default_args_are_private():
-    args = WebAppsArgs(short_name="caf", environment="dev")
+    args = WebAppsArgs(short_name="caf", environment="dev", tenant_id=TENANT)
     assert args.public_network_access_enabled is False
     assert args.private_endpoints_enabled is True
+
+
+# --- Entra ID sign-in ---------------------------------------------------------------------
+
+AUTH = "azure-native:web:WebAppAuthSettingsV2"
+APPLICATION = "azuread:index/application:Application"
+
+
+def test_every_app_rejects_anonymous_requests_with_entra_sign_in(private_apps):
+    sites = {r.name: r for r in private_apps.of_type(WEB_APP)}
+    registrations = {r.name: r for r in private_apps.of_type(APPLICATION)}
+    auths = private_apps.of_type(AUTH)
+    assert len(auths) == len(sites) == 2
+    for auth in auths:
+        (site_urn,) = auth.property_dependencies["name"]
+        site = [s for s in sites.values() if s.urn == site_urn][0]
+        assert auth.inputs["platform"] == {"enabled": True}
+        assert auth.inputs["globalValidation"] == {"requireAuthentication": True,
+                                                   "unauthenticatedClientAction": "RedirectToLoginPage",
+                                                   "redirectToProvider": "azureactivedirectory"}
+        aad = auth.inputs["identityProviders"]["azureActiveDirectory"]
+        assert aad["enabled"] is True
+        assert aad["registration"]["openIdIssuer"] == f"https://login.microsoftonline.com/{TENANT}/v2.0"
+        registration = registrations[f"{site.name}-sign-in"]
+        assert registration.urn in auth.property_dependencies["identityProviders"]
+        assert registration.inputs["signInAudience"] == "AzureADMyOrg"
+        host = f"https://{site.inputs['name']}.azurewebsites.net"
+        assert registration.inputs["web"]["redirectUris"] == [f"{host}/.auth/login/aad/callback"]
+        assert auth.inputs["httpSettings"] == {"requireHttps": True}
+    # No secret anywhere: the sign-in uses ID tokens only.
+    assert private_apps.of_type("azuread:index/applicationPassword:ApplicationPassword") == []
+
+
+def test_sign_in_needs_the_tenant_and_is_switched_off_only_by_name():
+    with pytest.raises(ValueError, match="entra_sign_in_enabled needs tenant_id"):
+        WebAppsArgs(short_name="caf", environment="prod")
+    open_apps = _capture(_args(entra_sign_in_enabled=False))
+    assert open_apps.of_type(AUTH) == [] and open_apps.of_type(APPLICATION) == []
+
+
+def test_staging_apps_are_private_like_production(staging_plan, prod_plan):
+    for plan in (staging_plan, prod_plan):
+        sites = plan.of_type(WEB_APP)
+        assert sites
+        for site in sites:
+            assert site.inputs["publicNetworkAccess"] == "Disabled", site.name
+        assert len(plan.of_type("azure-native:network:PrivateEndpoint")) >= len(sites)
+        assert len(plan.of_type(AUTH)) == len(sites)
