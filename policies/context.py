@@ -126,6 +126,8 @@ class Context:
     """The tenant's emergency accounts, excluded from every conditional access policy."""
     conditional_access_switches: tuple[str, ...] = ()
     """Switched-on optional baseline controls of the tenant stack: 'admin-us-only', 'risk-policies'."""
+    tenant_environments: tuple[str, ...] = ()
+    """In the tenant stack: the environments whose CI identities it creates (and tags with their names)."""
 
     @property
     def is_production(self) -> bool:
@@ -167,6 +169,7 @@ class Context:
             "cost_centers": list(self.cost_centers) if self.cost_centers is not None else None,
             "internet_ingress_ports": list(self.internet_ingress_ports),
             "tenant_owner": self.tenant_owner,
+            "tenant_environments": list(self.tenant_environments),
             "break_glass_object_ids": list(self.break_glass_object_ids),
             "conditional_access_switches": list(self.conditional_access_switches),
         }
@@ -201,6 +204,7 @@ class Context:
             tenant_owner=data.get("tenant_owner") if isinstance(data.get("tenant_owner"), bool) else None,
             break_glass_object_ids=tuple(str(i) for i in data.get("break_glass_object_ids") or ()),
             conditional_access_switches=tuple(str(i) for i in data.get("conditional_access_switches") or ()),
+            tenant_environments=tuple(str(i) for i in data.get("tenant_environments") or ()),
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
@@ -239,6 +243,7 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         tenant_owner=getattr(env, "tenant", None) is not None,
         break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
         conditional_access_switches=_ca_switches(env),
+        tenant_environments=tuple(env.tenant.environments) if getattr(env, "tenant", None) is not None else (),
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(

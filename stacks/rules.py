@@ -542,7 +542,7 @@ def production_keeps_the_security_baseline(env: Environment, ctx: RuleContext) -
 
 
 def production_exports_are_immutable(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
-    if env.tier is Tier.production and env.azure is not None and not env.m365.immutable_exports_enabled:
+    if env.tier is Tier.production and env.azure is not None and env.tenant is None and not env.m365.immutable_exports_enabled:
         yield Problem("m365.immutable_exports_enabled", "must be true in production", False,
                       "set it to true so exports and backups cannot be deleted or altered")
 

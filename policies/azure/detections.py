@@ -32,17 +32,27 @@ THREATS: dict[str, tuple[str, ...]] = {
 """Threat -> fragments an enabled rule's query must contain (all of them)."""
 
 
+TENANT_LOGS = ("azure-native:aadiam:DiagnosticSetting", "azure-native:securityinsights:OfficeDataConnector")
+"""What the tenant stack sends to its log environment's workspace, where the rules must watch."""
+
+
 @stack_policy(
     name="sentinel-threat-detections",
     description="Enable a Sentinel analytics rule for each threat the organisation faces (break-glass sign-in, "
     "conditional access change, external forwarding, mass download, role grant, admin sign-in abroad)",
     severity=Severity.high,
-    remediation="Set m365.sentinel_detections_enabled: true where the tenant's logs arrive; "
-    "components/azure/detections.py creates one ScheduledAlertRule per threat.",
+    remediation="Set m365.sentinel_detections_enabled: true in tenant.log_environment's stack file; the tenant "
+    "stack then creates one ScheduledAlertRule per threat (components/azure/detections.py) in its workspace.",
 )
 def threat_detections(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    onboarded = stack.of_type(ONBOARDING)
-    if not onboarded:
+    if ctx.tenant_owner is False:
+        yield not_applicable("the tenant stack declares the rules in its log environment's workspace")
+        return
+    if ctx.tenant_owner:
+        if not stack.of_type(*TENANT_LOGS):
+            yield not_applicable("this tenant stack routes no tenant-wide logs yet (tenant.environments_deployed)")
+            return
+    elif not stack.of_type(ONBOARDING):
         yield not_applicable("Sentinel is not onboarded in this stack")
         return
     rules = stack.of_type(RULE)

@@ -77,7 +77,8 @@ def tag_values(r: ResourceView, ctx: Context) -> Verdict:
         return not_applicable("no tags (required-tags decides whether they are missing)")
     problems = []
     env = tags.get("environment")
-    accepted = {ctx.environment.lower(), *_TIER_NAMES.get(ctx.tier, (ctx.tier,))}
+    # the tenant stack creates each listed environment's CI identities, tagged with that environment
+    accepted = {ctx.environment.lower(), *_TIER_NAMES.get(ctx.tier, (ctx.tier,)), *ctx.tenant_environments}
     if isinstance(env, str) and env.lower() not in accepted:
         problems.append(f"environment is {env!r}, not {ctx.environment!r} or {ctx.tier!r}")
     owner = tags.get("owner")

@@ -93,11 +93,11 @@ def test_plan_and_policy_check_all_run_every_environment(project, tmp_path):
     cwd = ["--cwd", str(project)]
     plan = runner.invoke(app, [*cwd, "plan", "--all", "--parallel", "3", "--format", "json", "--output-dir", str(out)])
     assert plan.exit_code == 0, plan.output
-    names = ["dev", "prod", "staging"]
+    names = ["dev", "prod", "staging", "tenant"]
     for name in names:
         doc = json.loads((out / f"plan-{name}.json").read_text(encoding="utf-8"))
         assert doc["environment"] == name and [r["name"] for r in doc["resources"]] == ["logs"]
-    assert "--all: dev: exit 0, prod: exit 0, staging: exit 0" in plan.output
+    assert "--all: dev: exit 0, prod: exit 0, staging: exit 0, tenant: exit 0" in plan.output
     check = runner.invoke(app, [*cwd, "policy", "check", "--all", "--format", "sarif", "--output-dir", str(out)])
     assert check.exit_code in (0, 5), check.output
     assert sorted(p.name for p in out.glob("policy-*.sarif")) == [f"policy-{n}.sarif" for n in names]

@@ -311,6 +311,12 @@ SCENARIOS: list[Scenario] = [
         R("fail_cost_center", BUCKET, {"bucket": "e", "tags": {**TAGS, "cost-center": "marketing"}}),
         R("unk_tags", BUCKET, {"bucket": "f", "tags": U}),
     ], ctx={"teams": ("data-team",), "cost_centers": ("operations", "data")}),
+    # the tenant stack tags each environment's CI identities with that environment's name
+    Scenario("tag-values-valid", [
+        R("pass_member_env", BUCKET, {"bucket": "a", "tags": {**TAGS, "environment": "prod"}}),
+        R("fail_unlisted_env", BUCKET, {"bucket": "b", "tags": {**TAGS, "environment": "qa"}}),
+    ], label="tenant_stack", ctx={"environment": "tenant", "tier": "production", "tenant_owner": True,
+                                  "tenant_environments": ("dev", "prod")}),
     Scenario("budget-notifications", [
         R("pass_aws", AWS_BUDGET, {"budgetType": "COST", "limitAmount": "300", "notifications": [
             {"comparisonOperator": "GREATER_THAN", "notificationType": "ACTUAL", "threshold": 80.0, "thresholdType": "PERCENTAGE",

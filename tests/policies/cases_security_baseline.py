@@ -174,6 +174,14 @@ SCENARIOS = [
              label="fail_none_in_prod", ctx={"tier": "production"}),
     Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"})],
              label="dev_without_tenant_logs"),
+    # the tenant stack routes the tenant's logs, so it must declare the rules; environment stacks never do
+    Scenario("sentinel-threat-detections", [R("entra-logs", "azure-native:aadiam:DiagnosticSetting", {"name": "e"}),
+                                            *_detection_rules()], label="tenant_with_rules",
+             ctx={"tier": "production", "tenant_owner": True}),
+    Scenario("sentinel-threat-detections", [R("entra-logs", "azure-native:aadiam:DiagnosticSetting", {"name": "e"})],
+             label="fail_tenant_logs_without_rules", ctx={"tier": "production", "tenant_owner": True}),
+    Scenario("sentinel-threat-detections", [R("sentinel", ONBOARDING, {"workspaceName": "ws"})],
+             label="environment_stack_not_applicable", ctx={"tier": "production", "tenant_owner": False}),
     Scenario("azure-web-app-entra-sign-in", [
         R("pass_signed_in", WEB, {"kind": "app,linux"}),
         R("auth", AUTH, {"name": "a", "platform": {"enabled": True}, "globalValidation": SIGN_IN,

@@ -96,7 +96,7 @@ def environments(draw: st.DrawFn, today: date | None = None) -> tuple[str, dict[
     values["m365"] = {
         "sentinel_enabled": draw(st.booleans()),
         "defender_plans": draw(st.lists(st.sampled_from(sorted(DEFENDER_PLANS)), max_size=4, unique=True)),
-        "immutable_exports_enabled": draw(st.booleans()),
+        "immutable_exports_enabled": True if production else draw(st.booleans()),
     }
     lake_on = draw(st.booleans())
     values["data_stores"] = {
@@ -123,6 +123,12 @@ def environments(draw: st.DrawFn, today: date | None = None) -> tuple[str, dict[
         "soft_delete_retention_days": draw(st.integers(7, 90)),
     }
     values["audit"] = {"aws_config_recorder_enabled": draw(st.booleans())}
+    if not production:  # production keeps the whole account baseline (production_keeps_the_security_baseline)
+        values["audit"].update({
+            "aws_trail_object_lock_mode": draw(st.sampled_from(["COMPLIANCE", "GOVERNANCE"])),
+            "aws_security_hub_enabled": draw(st.booleans()),
+            "aws_cis_alarms_enabled": draw(st.booleans()),
+        })
     # a cloud without a budget is allowed only by loosening budget-per-cloud explicitly
     no_budget = draw(st.booleans()) and draw(st.booleans())
     values["budgets"] = {

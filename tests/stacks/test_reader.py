@@ -153,7 +153,7 @@ def test_envs_lists_every_environment_and_each_broken_one_in_one_line(hostile_pr
     assert result.exit_code == 0, result.output
     rows = {line.split()[0]: line.split()[1] for line in result.stdout.splitlines()}
     assert rows == {"broken": "unreadable", "dev": "development", "laughs": "unreadable",
-                    "prod": "production", "staging": "staging", "zero": "unreadable"}
+                    "prod": "production", "staging": "staging", "tenant": "production", "zero": "unreadable"}
     problems = result.stderr.splitlines()
     assert len(problems) == 3
     assert any("Pulumi.zero.yaml: is not a regular file" in p for p in problems)
@@ -163,8 +163,9 @@ def test_envs_lists_every_environment_and_each_broken_one_in_one_line(hostile_pr
 def test_envs_markdown_is_a_markdown_table(hostile_project):
     result = infra("--cwd", str(hostile_project), "envs", "--format", "markdown")
     lines = result.stdout.splitlines()
-    assert lines[:3] == ["| environment | tier | file |", "|---|---|---|", "| `broken` | unreadable | `stacks/Pulumi.broken.yaml` |"]
-    assert "| `dev` | development | `stacks/Pulumi.dev.yaml` |" in lines
+    assert lines[:3] == ["| environment | tier | file | tenant |", "|---|---|---|---|",
+                         "| `broken` | unreadable | `stacks/Pulumi.broken.yaml` | no tenant stack |"]
+    assert "| `dev` | development | `stacks/Pulumi.dev.yaml` | CI identities from tenant |" in lines
     assert any(line.startswith("- `zero`: stacks/Pulumi.zero.yaml: is not a regular file") for line in lines)
 
 

@@ -33,11 +33,11 @@ def test_lower_tiers_may_choose_the_subset(values):
     assert paths({**values, "aws": {"account_id": "000000000001"}, "audit": audit}) == []
 
 
-def test_detections_need_sentinel_and_break_glass_accounts(values):
+def test_detections_need_sentinel(values):
+    # the break-glass list they watch is the tenant stack's (tenant_stack_shape requires one there)
     values["m365"] = {"sentinel_enabled": False, "sentinel_detections_enabled": True}
-    assert paths(values) == ["m365.sentinel_detections_enabled", "identity.break_glass_object_ids"]
+    assert paths(values) == ["m365.sentinel_detections_enabled"]
     values["m365"] = {"sentinel_detections_enabled": True}
-    values["identity"] = {**values["identity"], "break_glass_object_ids": ["00000000-0000-0000-0000-00000000b001"]}
     assert paths(values) == []
 
 

@@ -11,6 +11,7 @@ from tests.conftest import REPO, TODAY, minimal_values
 
 GUID = "00000000-0000-0000-0000-000000000000"
 AZURE = {"tenant_id": GUID, "subscription_id": "00000000-0000-0000-0000-0000000000d1"}
+BUDGET = {"azure_monthly_usd": 100}  # a configured cloud needs a budget (every_cloud_has_a_budget)
 
 
 def tenant_values(**tenant: Any) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def env(name: str, values: dict[str, Any]) -> Environment:
 
 
 def member(name: str, tier: str = "development", **extra: Any) -> Environment:
-    return env(name, {**copy.deepcopy(minimal_values()), "tier": tier, "azure": AZURE, **extra})
+    return env(name, {**copy.deepcopy(minimal_values()), "tier": tier, "azure": AZURE, "budgets": BUDGET, **extra})
 
 
 def problems(subject: Environment, *peers: Environment) -> list[tuple[str, str]]:
@@ -66,7 +67,7 @@ def test_break_glass_accounts_live_only_in_the_tenant_stack():
     owner = env("tenant", tenant_values())
     values = copy.deepcopy(minimal_values())
     values["identity"]["break_glass_object_ids"] = ["00000000-0000-0000-0000-00000000b001"]
-    dev = env("dev", {**values, "azure": AZURE})
+    dev = env("dev", {**values, "azure": AZURE, "budgets": BUDGET})
     assert [k for k, _ in problems(dev, owner)] == ["identity.break_glass_object_ids"]
 
 

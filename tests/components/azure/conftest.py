@@ -14,6 +14,11 @@ def prod_plan() -> Capture:
 
 
 @pytest.fixture(scope="session")
+def tenant_plan() -> Capture:
+    return _plan("tenant")
+
+
+@pytest.fixture(scope="session")
 def staging_plan() -> Capture:
     return _plan("staging")
 

@@ -158,25 +158,29 @@ def test_detections_need_a_break_glass_account_and_valid_countries():
         _args(allowed_admin_countries=["usa"])
 
 
-def test_prod_plan_has_the_rules_after_sentinel_and_dev_has_none(prod_plan, dev_plan):
-    prod_rules = prod_plan.of_type(RULE)
-    assert len(prod_rules) == 6
-    onboarding = prod_plan.of_type("azure-native:securityinsights:SentinelOnboardingState")
-    assert onboarding and all(onboarding[0].urn in r.dependencies for r in prod_rules)
-    assert dev_plan.of_type(RULE) == []
+def test_the_tenant_stack_declares_the_rules_in_the_log_environment_and_no_environment_does(
+        tenant_plan, prod_plan, dev_plan):
+    rules = tenant_plan.of_type(RULE)
+    assert len(rules) == 6
+    # in prod's workspace (the tenant's log environment), through prod's subscription provider
+    assert {r.inputs["workspaceName"] for r in rules} == {"log-caf-prod-platform"}
+    assert {r.provider.rsplit("::", 1)[-1] for r in rules} == {"azure-prod"}
+    assert prod_plan.of_type(RULE) == [] and dev_plan.of_type(RULE) == []
 
 
-def test_prod_without_the_rules_fails_the_policy_check(prod_plan):
+def test_the_tenant_stack_without_a_rule_fails_the_policy_check(tenant_plan):
     from dataclasses import replace
 
     from cli.policycheck import check_capture
     from stacks.loader import load_environment
     from tests.conftest import REPO, TODAY
 
-    env = load_environment(REPO / "stacks", "prod", today=TODAY)
-    assert not [f for f in check_capture(prod_plan, env, today=TODAY).findings if f.policy == "sentinel-threat-detections"]
-    stripped = replace(prod_plan, resources=tuple(r for r in prod_plan.resources
-                                                  if r.name != "detections-inbox-forwarding-to-external"))
-    (finding,) = [f for f in check_capture(stripped, env, today=TODAY).findings if f.policy == "sentinel-threat-detections"]
+    env = load_environment(REPO / "stacks", "tenant", today=TODAY)
+    assert not [f for f in check_capture(tenant_plan, env, today=TODAY).findings
+                if f.policy == "sentinel-threat-detections"]
+    stripped = replace(tenant_plan, resources=tuple(r for r in tenant_plan.resources
+                                                    if r.name != "detections-inbox-forwarding-to-external"))
+    (finding,) = [f for f in check_capture(stripped, env, today=TODAY).findings
+                  if f.policy == "sentinel-threat-detections"]
     assert "inbox forwarding to an external address" in finding.message
     assert "m365.sentinel_detections_enabled" in finding.message

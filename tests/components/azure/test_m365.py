@@ -56,7 +56,6 @@ def test_every_component_is_composed_once(composed):
         "civic:azure:ExportStorage",
         "civic:azure:KeyVault",
         "civic:azure:SecurityMonitoring",
-        "civic:azure:SentinelDetections",
         "civic:azure:Vendors",
         "civic:entra:Identity",
     ]
