@@ -129,6 +129,10 @@ class CiIdentityArgs(StrictModel):
         None, pattern=r"^alias/[A-Za-z0-9/_-]+$",
         description="KMS alias of the stack's secrets provider; no decrypt at all when omitted",
     )
+    guardduty_regions: list[str] = Field(
+        default_factory=list,
+        description="US regions beside `region` with a GuardDuty detector and a findings forwarder; none when omitted",
+    )
     create_oidc_provider: bool = Field(
         True, description="off: the account already has the GitHub OIDC provider (one per account)"
     )
@@ -316,7 +320,15 @@ def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
          "Action": ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:AssociateKmsKey",
                     "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource",
                     "logs:DescribeLogGroups"],
-         "Resource": [f"arn:aws:logs:{region}:{acct}:log-group:/civic/{prefix}-*"]},
+         "Resource": [f"arn:aws:logs:{region}:{acct}:log-group:/civic/{prefix}-*",
+                      f"arn:aws:logs:{region}:{acct}:log-group:/civic/{prefix}/*"]},
+        # The CIS monitoring set: metric filters on the trail's log group, alarms to the security topic.
+        {"Sid": "CisMonitoring", "Effect": "Allow",
+         "Action": ["logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:DescribeMetricFilters",
+                    "cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms",
+                    "cloudwatch:TagResource", "cloudwatch:UntagResource", "cloudwatch:ListTagsForResource"],
+         "Resource": [f"arn:aws:logs:{region}:{acct}:log-group:/civic/{prefix}/*",
+                      f"arn:aws:cloudwatch:{region}:{acct}:alarm:{prefix}-*"]},
         {"Sid": "DescribeLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*",
          "Condition": in_region},
         {"Sid": "ReadPlatformRoles", "Effect": "Allow",
@@ -331,7 +343,8 @@ def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
          "Action": ["iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:DeleteRole", "iam:TagRole", "iam:UntagRole"],
          "Resource": role_arns, "Condition": {"StringEquals": _own_tags(args)}},
         {"Sid": "PassPlatformRoles", "Effect": "Allow", "Action": "iam:PassRole", "Resource": role_arns,
-         "Condition": {"StringEquals": {"iam:PassedToService": ["vpc-flow-logs.amazonaws.com"]}}},
+         "Condition": {"StringEquals": {"iam:PassedToService": ["vpc-flow-logs.amazonaws.com", "cloudtrail.amazonaws.com",
+                                                               "events.amazonaws.com"]}}},
         {"Sid": "CreateServiceLinkedRoles", "Effect": "Allow", "Action": "iam:CreateServiceLinkedRole",
          "Resource": f"arn:aws:iam::{acct}:role/aws-service-role/*",
          "Condition": {"StringEquals": {"iam:AWSServiceName": list(SERVICE_LINKED)}}},
@@ -350,7 +363,24 @@ def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
          "Action": ["guardduty:CreateDetector", "guardduty:GetDetector", "guardduty:UpdateDetector",
                     "guardduty:ListDetectors", "guardduty:TagResource", "guardduty:UntagResource",
                     "guardduty:ListTagsForResource"],
+         "Resource": "*", "Condition": {"StringEquals": {"aws:RequestedRegion": [region, *args.guardduty_regions]}}},
+        # The account baseline: turn on and read; nothing here turns a control off.
+        {"Sid": "AccountBaseline", "Effect": "Allow",
+         "Action": ["securityhub:EnableSecurityHub", "securityhub:DescribeHub", "securityhub:UpdateSecurityHubConfiguration",
+                    "securityhub:BatchEnableStandards", "securityhub:BatchDisableStandards",
+                    "securityhub:GetEnabledStandards", "securityhub:DescribeStandards", "securityhub:TagResource",
+                    "securityhub:ListTagsForResource", "access-analyzer:CreateAnalyzer", "access-analyzer:GetAnalyzer",
+                    "access-analyzer:ListAnalyzers", "access-analyzer:TagResource", "access-analyzer:UntagResource",
+                    "access-analyzer:ListTagsForResource", "ec2:EnableEbsEncryptionByDefault",
+                    "ec2:GetEbsEncryptionByDefault", "s3:GetAccountPublicAccessBlock"],
          "Resource": "*", "Condition": in_region},
+        # Forwarding GuardDuty findings of the other US regions to the home region's bus.
+        {"Sid": "FindingsForwarders", "Effect": "Allow",
+         "Action": ["events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:PutTargets",
+                    "events:RemoveTargets", "events:ListTargetsByRule", "events:TagResource", "events:UntagResource",
+                    "events:ListTagsForResource"],
+         "Resource": [f"arn:aws:events:{r}:{acct}:rule/{prefix}-*" for r in args.guardduty_regions] or
+                     [f"arn:aws:events:{region}:{acct}:rule/{prefix}-*"]},
         {"Sid": "SecurityAlerts", "Effect": "Allow",
          "Action": ["sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes",
                     "sns:Subscribe", "sns:Unsubscribe", "sns:GetSubscriptionAttributes", "sns:ListSubscriptionsByTopic",
@@ -366,7 +396,10 @@ def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
     ]  # fmt: skip
     # CloudTrail and GuardDuty stay on: stopping the trail or deleting the detector is an attacker's first move.
     statements.append({"Sid": "DenyBlindingAudit", "Effect": "Deny",
-                       "Action": ["cloudtrail:StopLogging", "guardduty:DeleteDetector"], "Resource": "*"})  # fmt: skip
+                       "Action": ["cloudtrail:StopLogging", "guardduty:DeleteDetector", "securityhub:DisableSecurityHub",
+                                  "access-analyzer:DeleteAnalyzer", "ec2:DisableEbsEncryptionByDefault",
+                                  "cloudtrail:DeleteTrail"],
+                       "Resource": "*"})  # fmt: skip
     if args.glue_database:
         statements.append(
             {"Sid": "Analytics", "Effect": "Allow",

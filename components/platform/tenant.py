@@ -158,6 +158,7 @@ def _aws_ci(member: Environment) -> dict[str, Any]:
             github_repository=identity.github_repository, environment=member.name,
             glue_database=database if analytics else None, redshift_enabled=stores.redshift.enabled,
             postgres_enabled=stores.postgres.enabled, config_recorder_enabled=member.audit.aws_config_recorder_enabled,
+            guardduty_regions=[r for r in member.audit.aws_guardduty_regions if r != member.aws.region],
             identity_center_instance_arn=identity.aws_identity_center_instance_arn if identity.aws_identity_center_enabled else None,
             restricted_bucket_names=restricted_buckets(member), state_bucket=state_bucket(member),
             secrets_key_alias=secrets_key_alias(member),

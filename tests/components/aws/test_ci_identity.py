@@ -13,6 +13,7 @@ from components.aws.ci_identity import (
     boundary_statements,
     deploy_statements,
     plan_statements,
+    protected_statements,
     policy_parts,
 )
 from policies.aws.iam_data import DATA_READ_ACTIONS, covered
@@ -139,3 +140,38 @@ def test_the_ci_identities_pass_the_whole_policy_set(cap):
     assert identity - {"aws-iam-cross-account-external-id", "aws-iam-role-has-boundary"} <= passed
     roles = [r for r in cap.resources if r.type == "aws:iam/role:Role"]
     assert roles and all(r.property_dependencies.get("permissionsBoundary") for r in roles)
+
+
+def _allowed(statements: list, action: str, region: str) -> bool:
+    """Whether some Allow statement grants `action` in `region` (wildcards as IAM reads them) and no Deny hits it."""
+    from fnmatch import fnmatchcase
+
+    def hits(s: dict) -> bool:
+        acts = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        if not any(fnmatchcase(action.lower(), a.lower()) for a in acts):
+            return False
+        wanted = (s.get("Condition") or {}).get("StringEquals", {}).get("aws:RequestedRegion")
+        return wanted is None or region in ([wanted] if isinstance(wanted, str) else wanted)
+
+    return any(hits(s) for s in statements if s["Effect"] == "Allow") and not any(
+        hits(s) for s in statements if s["Effect"] == "Deny" and "Condition" not in s)
+
+
+def test_the_deploy_role_can_build_the_account_baseline_but_never_switch_it_off():
+    args = ARGS.model_copy(update={"guardduty_regions": ["us-west-2"]})
+    deploy = deploy_statements(args)
+    for action in ("securityhub:EnableSecurityHub", "securityhub:BatchEnableStandards", "access-analyzer:CreateAnalyzer",
+                   "ec2:EnableEbsEncryptionByDefault", "logs:PutMetricFilter", "cloudwatch:PutMetricAlarm",
+                   "cloudtrail:PutEventSelectors", "s3:PutBucketObjectLockConfiguration"):
+        assert _allowed(deploy, action, "us-east-1"), action
+    # GuardDuty and its findings forwarder in the other US regions the model lists, and only those
+    assert _allowed(deploy, "guardduty:CreateDetector", "us-west-2")
+    assert not _allowed(deploy, "guardduty:CreateDetector", "eu-west-1")
+    assert any(f"arn:aws:events:us-west-2:{ACCOUNT}:rule/caf-prod-*" in s["Resource"]
+               for s in deploy if s.get("Sid") == "FindingsForwarders")
+    for action in ("securityhub:DisableSecurityHub", "access-analyzer:DeleteAnalyzer", "cloudtrail:StopLogging",
+                   "cloudtrail:DeleteTrail", "guardduty:DeleteDetector", "ec2:DisableEbsEncryptionByDefault"):
+        assert not _allowed(deploy, action, "us-east-1"), action
+    # the account-level public access block stays an administrator's change (the boundary denies it)
+    denied = [s for s in protected_statements(args) if s["Sid"] == "DenyAccountPublicAccessChanges"]
+    assert denied and denied[0]["Action"] == "s3:PutAccountPublicAccessBlock"
