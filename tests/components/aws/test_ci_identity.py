@@ -13,8 +13,8 @@ from components.aws.ci_identity import (
     boundary_statements,
     deploy_statements,
     plan_statements,
-    protected_statements,
     policy_parts,
+    protected_statements,
 )
 from policies.aws.iam_data import DATA_READ_ACTIONS, covered
 from policies.core import Status
