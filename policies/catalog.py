@@ -42,6 +42,10 @@ def all_policies() -> tuple[Policy, ...]:
 
     modules += (data_services, exposure, sql, azure_exposure, conventions)
     modules += (aws_baseline, aws_perimeter, azure_detections, azure_baseline)
+    # Issue 11: vendors read restricted data only under a grant the cloud ends.
+    from policies.aws import restricted_reads
+
+    modules += (restricted_reads,)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -390,6 +390,21 @@ class Budgets(StrictModel):
 AZURE_VENDOR_ROLES = Literal["Reader", "Log Analytics Reader", "Storage Blob Data Reader"]
 
 
+RESTRICTED_GRANT_MAX_DAYS = 90
+"""Longest a vendor may read restricted data before the grant is renewed with a fresh justification."""
+
+
+class RestrictedGrant(StrictModel):
+    """One vendor's explicit, justified, short-lived read of restricted data in one lake bucket."""
+
+    resource: str = Field(description="a lake bucket in aws_read_resources that holds restricted data, e.g. lake-curated")
+    dataset: Slug = Field(description="the restricted data set (from infra:datasets) the vendor needs")
+    justification: str = Field(min_length=1, description="why the vendor needs it; shown in access reviews")
+    expires: date = Field(
+        description="the read ends on this day; at most 90 days away and not after the vendor's expires"
+    )
+
+
 class Vendor(StrictModel):
     """A third party with time-limited access."""
 
@@ -405,6 +420,10 @@ class Vendor(StrictModel):
     )
     aws_read_resources: list[str] = Field(
         default_factory=list, description="component outputs the role may read, e.g. ['lake-curated']"
+    )
+    restricted_grants: list[RestrictedGrant] = Field(
+        default_factory=list,
+        description="explicit reads of restricted data; without one, reads stop at buckets holding internal data",
     )
 
 
@@ -619,6 +638,12 @@ class Environment(StrictModel):
     def highest_classification(self) -> Classification:
         ranks = [d.classification for d in self.datasets] or [Classification.internal]
         return max(ranks, key=lambda c: c.rank)
+
+    def restricted_lake_resources(self) -> tuple[str, ...]:
+        """Lake buckets holding restricted data: raw and curated carry the highest classification, exports never."""
+        if self.aws is None or not self.data_stores.data_lake.enabled:
+            return ()
+        return ("lake-raw", "lake-curated") if self.highest_classification() is Classification.restricted else ()
 
 
 SECRET_FIELDS = ("vpn_shared_key",)

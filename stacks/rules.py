@@ -17,6 +17,7 @@ from stacks.model import (
     DEFENDER_PLANS,
     HUB_MIN_PREFIX,
     IDENTITY_CENTER_GROUPS,
+    RESTRICTED_GRANT_MAX_DAYS,
     SPOKE_MIN_PREFIX,
     US_AWS_REGIONS,
     US_AZURE_LOCATIONS,
@@ -306,6 +307,50 @@ def vendor_resources_exist(env: Environment, ctx: RuleContext) -> Iterator[Probl
                 )
 
 
+def vendor_restricted_reads_are_granted(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    """A vendor reads restricted data only under an explicit, justified grant at most 90 days long."""
+    restricted = env.restricted_lake_resources()
+    datasets = {d.name: d.classification for d in env.datasets}
+    limit = ctx.today + timedelta(days=RESTRICTED_GRANT_MAX_DAYS)
+    for i, vendor in enumerate(env.vendors):
+        granted = {g.resource for g in vendor.restricted_grants}
+        if vendor.aws_account_id:
+            for j, resource in enumerate(vendor.aws_read_resources):
+                if resource in restricted and resource not in granted:
+                    yield Problem(
+                        f"vendors[{i}].aws_read_resources[{j}]",
+                        f"holds restricted data and vendor {vendor.name} has no restricted_grants entry for it",
+                        resource, f"add a restricted_grants entry (resource: {resource}, dataset, justification, "
+                        f"expires on or before {limit.isoformat()}), or read lake-exports instead",
+                    )
+        for k, grant in enumerate(vendor.restricted_grants):
+            path = f"vendors[{i}].restricted_grants[{k}]"
+            if grant.resource not in vendor.aws_read_resources:
+                yield Problem(f"{path}.resource", "is not in the vendor's aws_read_resources", grant.resource,
+                              "list it in aws_read_resources too, or remove the grant")
+            elif grant.resource not in restricted:
+                yield Problem(f"{path}.resource", "holds no restricted data, so needs no grant", grant.resource,
+                              f"remove the grant (buckets with restricted data: {', '.join(restricted) or 'none'})")
+            if grant.dataset not in datasets:
+                yield Problem(f"{path}.dataset", "is not one of the datasets", grant.dataset,
+                              f"use a restricted data set from infra:datasets ({', '.join(datasets) or 'none declared'})")
+            elif datasets[grant.dataset] is not Classification.restricted:
+                yield Problem(f"{path}.dataset", f"is {datasets[grant.dataset].value}, not restricted", grant.dataset,
+                              "remove the grant: internal and public data need none")
+            if not grant.justification.strip():
+                yield Problem(f"{path}.justification", "is empty", grant.justification,
+                              "say why the vendor needs this restricted data")
+            if grant.expires <= ctx.today:
+                yield Problem(f"{path}.expires", "has passed", grant.expires.isoformat(),
+                              "renew it with a new justification, or remove the grant")
+            elif grant.expires > limit:
+                yield Problem(f"{path}.expires", f"is more than {RESTRICTED_GRANT_MAX_DAYS} days away",
+                              grant.expires.isoformat(), f"choose a date on or before {limit.isoformat()}")
+            if grant.expires > vendor.expires:
+                yield Problem(f"{path}.expires", f"is after the vendor's own expires ({vendor.expires.isoformat()})",
+                              grant.expires.isoformat(), f"choose a date on or before {vendor.expires.isoformat()}")
+
+
 def names_are_unique(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     """Two entries with one name become two resources with one URN, which the engine refuses."""
     lists = (
@@ -575,6 +620,7 @@ RULES: tuple[Rule, ...] = (
     redshift_needs_three_zones,
     retention_is_positive_and_complete,
     vendor_resources_exist,
+    vendor_restricted_reads_are_granted,
     names_are_unique,
     networks_hold_their_subnets,
     web_apps_need_their_spoke,

@@ -71,6 +71,7 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
         AwsIdentity,
         AwsIdentityArgs,
         IdentityCenterArgs,
+        RestrictedReadArgs,
         VendorRoleArgs,
     )
     from components.aws.kms import LOGS_KEY, Keys, KeysArgs
@@ -288,11 +289,15 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
                     external_id=v.aws_external_id,
                     expires=v.expires,
                     read_resources=v.aws_read_resources,
+                    restricted_grants=[
+                        RestrictedReadArgs(resource=g.resource, expires=g.expires) for g in v.restricted_grants
+                    ],
                 )
                 for v in env.vendors
                 if v.aws_account_id and v.aws_external_id
             ],
             readable_buckets=readable,
+            restricted_resources=[r for r in env.restricted_lake_resources() if r in readable],
             identity_center=center,
             analytics_workgroup=f"{prefix}-analytics" if analytics else None,
             data_read_buckets=[

@@ -9,7 +9,7 @@ that boundary. No IAM users and no access keys are created anywhere.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 
 import pulumi
@@ -39,6 +39,13 @@ class AccountArgs(StrictModel):
 # --- vendors ---------------------------------------------------------------------------
 
 
+class RestrictedReadArgs(StrictModel):
+    """A vendor's read of one bucket holding restricted data, which the cloud ends on `expires`."""
+
+    resource: str = Field(description="a name from readable_buckets that holds restricted data")
+    expires: date = Field(description="the read statements stop at the start of this day (aws:CurrentTime)")
+
+
 class VendorRoleArgs(StrictModel):
     """A vendor's cross-account role: ExternalId required, one-hour sessions, ends on a date."""
 
@@ -53,6 +60,15 @@ class VendorRoleArgs(StrictModel):
     read_resources: list[str] = Field(
         default_factory=list, description="names from READABLE; no access when empty"
     )
+    restricted_grants: list[RestrictedReadArgs] = Field(
+        default_factory=list,
+        description="reads of restricted buckets; a restricted bucket in read_resources without one is not granted",
+    )
+
+    def restricted_expiry(self, resource: str) -> date | None:
+        """When the vendor's read of `resource` ends; the earliest of its grants, None without one."""
+        dates = [g.expires for g in self.restricted_grants if g.resource == resource]
+        return min(dates) if dates else None
 
 
 def vendor_trust_policy(vendor: VendorRoleArgs) -> str:
@@ -74,23 +90,36 @@ def vendor_trust_policy(vendor: VendorRoleArgs) -> str:
 
 
 def vendor_read_statements(vendor: VendorRoleArgs, readable_buckets: Mapping[str, str], region: str,
-                           account_id: str) -> list[Statement]:  # fmt: skip
-    """Read-only access to each named bucket, and decrypt through S3 for those buckets only."""
+                           account_id: str, restricted: Collection[str] = ()) -> list[Statement]:  # fmt: skip
+    """Read-only access to each named bucket, and decrypt through S3 for those buckets only.
+
+    A bucket in `restricted` (it holds restricted data) is granted only under a restricted grant,
+    and every statement for it ends at the grant's expiry by `aws:CurrentTime`, so the cloud
+    ends the read without a redeploy. Without a grant the bucket is left out: reads stop at
+    internal data.
+    """
     statements: list[Statement] = []
     for resource in vendor.read_resources:
+        until = vendor.restricted_expiry(resource) if resource in restricted else None
+        if resource in restricted and until is None:
+            continue
         bucket = readable_buckets[resource]
         arn = bucket_arn(bucket)
         sid = "".join(part.capitalize() for part in resource.split("-"))
-        statements += [
+        kms_condition: dict = {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com",
+                                                "kms:EncryptionContext:aws:s3:arn": arn}}  # fmt: skip
+        made: list[Statement] = [
             {"Sid": f"List{sid}", "Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
              "Resource": arn},
             {"Sid": f"Read{sid}", "Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectVersion"],
              "Resource": f"{arn}/*"},
             {"Sid": f"Decrypt{sid}", "Effect": "Allow", "Action": "kms:Decrypt",
-             "Resource": f"arn:aws:kms:{region}:{account_id}:key/*",
-             "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com",
-                                            "kms:EncryptionContext:aws:s3:arn": arn}}},
+             "Resource": f"arn:aws:kms:{region}:{account_id}:key/*", "Condition": kms_condition},
         ]  # fmt: skip
+        if until is not None:
+            ends = {"DateLessThan": {"aws:CurrentTime": expiry_timestamp(until)}}
+            made = [{**s, "Condition": {**s.get("Condition", {}), **ends}} for s in made]
+        statements += made
     return statements
 
 
@@ -192,6 +221,10 @@ class AwsIdentityArgs(StrictModel):
         default_factory=dict,
         description="names vendors may list in aws_read_resources -> bucket name",
     )
+    restricted_resources: list[str] = Field(
+        default_factory=list,
+        description="names in readable_buckets that hold restricted data; vendors read them only under a grant",
+    )
     identity_center: IdentityCenterArgs | None = Field(
         None, description="no permission sets when omitted"
     )
@@ -205,6 +238,10 @@ class AwsIdentityArgs(StrictModel):
     @model_validator(mode="after")
     def _resources_exist(self) -> AwsIdentityArgs:
         for vendor in self.vendors:
+            ungranted = sorted({g.resource for g in vendor.restricted_grants} - set(vendor.read_resources))
+            if ungranted:
+                raise ValueError(f"vendor {vendor.name}: restricted grants for {ungranted} not in read_resources; "
+                                 "list them there or remove the grants")
             for resource in vendor.read_resources:
                 if resource not in self.readable_buckets:
                     known = (
@@ -243,6 +280,11 @@ class AwsIdentity(pulumi.ComponentResource):
 
         child = pulumi.ResourceOptions(parent=self)
         role_name = f"{args.account.name_prefix}-vendor-{vendor.name}"
+        tags = {"access-expires": vendor.expires.isoformat(), "vendor": vendor.name}
+        restricted = [r for r in vendor.read_resources if r in args.restricted_resources]
+        until = [d for r in restricted if (d := vendor.restricted_expiry(r)) is not None]
+        if until:
+            tags["restricted-access-expires"] = min(until).isoformat()
         role = aws.iam.Role(
             f"{self._name}-vendor-{vendor.name}",
             name=role_name,
@@ -250,11 +292,11 @@ class AwsIdentity(pulumi.ComponentResource):
             assume_role_policy=vendor_trust_policy(vendor),
             max_session_duration=SESSION_SECONDS,
             permissions_boundary=args.account.boundary_arn,
-            tags={"access-expires": vendor.expires.isoformat(), "vendor": vendor.name},
+            tags=tags,
             opts=child,
         )
         statements = vendor_read_statements(
-            vendor, args.readable_buckets, args.account.region, args.account.account_id
+            vendor, args.readable_buckets, args.account.region, args.account.account_id, args.restricted_resources
         )
         if statements:
             aws.iam.RolePolicy(

@@ -727,3 +727,6 @@ SCENARIOS += IDENTITY_SCENARIOS
 from tests.policies.cases_security_baseline import SCENARIOS as _SECURITY_BASELINE  # noqa: E402
 
 SCENARIOS += _SECURITY_BASELINE
+from tests.policies.cases_restricted_reads import SCENARIOS as _RESTRICTED_READS  # noqa: E402
+
+SCENARIOS += _RESTRICTED_READS

@@ -168,3 +168,61 @@ def test_staging_is_not_compared_with_production(values):
     prod = env_of(_tiered(values, "production", log_retention_days=30), "prod")
     staging = _tiered(values, "staging", log_retention_days=730)
     assert paths(staging, {"prod": prod}) == []
+
+
+# --- restricted reads by vendors (issue 11) -------------------------------------------------
+
+
+def _lake_vendor(values: dict[str, Any], read: list[str], grants: list[dict[str, Any]] | None = None) -> None:
+    values["aws"] = {"account_id": "000000000001"}
+    values["datasets"] = [{"name": "voter-file", "classification": "restricted"},
+                          {"name": "analytics", "classification": "internal"}]
+    values["vendors"] = [_vendor((TODAY + timedelta(days=120)).isoformat(), aws_account_id="000000000009",
+                                 aws_external_id="agreed-external-id", aws_read_resources=read,
+                                 restricted_grants=grants or [])]
+
+
+def _grant(days: int = 60, **extra: Any) -> dict[str, Any]:
+    return {"resource": "lake-curated", "dataset": "voter-file", "justification": "turnout model refresh",
+            "expires": (TODAY + timedelta(days=days)).isoformat(), **extra}
+
+
+def test_vendor_reads_of_internal_data_need_no_grant(values):
+    _lake_vendor(values, ["lake-exports"])
+    assert paths(values) == []
+
+
+def test_vendor_read_of_restricted_data_needs_a_grant(values):
+    _lake_vendor(values, ["lake-exports", "lake-curated"])
+    assert paths(values) == ["vendors[0].aws_read_resources[1]"]
+    _lake_vendor(values, ["lake-exports", "lake-curated"], [_grant()])
+    assert paths(values) == []
+
+
+def test_restricted_grant_is_short_justified_and_names_restricted_data(values):
+    _lake_vendor(values, ["lake-curated"], [_grant(days=91)])
+    assert paths(values) == ["vendors[0].restricted_grants[0].expires"]
+    _lake_vendor(values, ["lake-curated"], [_grant(days=90, dataset="analytics")])
+    assert paths(values) == ["vendors[0].restricted_grants[0].dataset"]
+    _lake_vendor(values, ["lake-curated"], [_grant(dataset="no-such-data")])
+    assert paths(values) == ["vendors[0].restricted_grants[0].dataset"]
+    _lake_vendor(values, ["lake-curated"], [_grant(justification="  ")])
+    assert paths(values) == ["vendors[0].restricted_grants[0].justification"]
+    _lake_vendor(values, ["lake-curated"], [_grant(days=0)])
+    assert paths(values) == ["vendors[0].restricted_grants[0].expires"]
+
+
+def test_restricted_grant_ends_with_the_vendor_and_names_a_read_restricted_bucket(values):
+    _lake_vendor(values, ["lake-curated"], [_grant()])
+    values["vendors"][0]["expires"] = (TODAY + timedelta(days=30)).isoformat()
+    assert paths(values) == ["vendors[0].restricted_grants[0].expires"]
+    _lake_vendor(values, ["lake-curated"], [_grant(resource="lake-raw")])
+    assert paths(values) == ["vendors[0].aws_read_resources[0]", "vendors[0].restricted_grants[0].resource"]
+    _lake_vendor(values, ["lake-exports"], [_grant(resource="lake-exports")])
+    assert paths(values) == ["vendors[0].restricted_grants[0].resource"]
+
+
+def test_restricted_grant_problem_names_the_fix(values):
+    _lake_vendor(values, ["lake-curated"])
+    (problem,) = check(env_of(values), RuleContext(today=TODAY, peers={}))
+    assert "restricted_grants" in problem.render("Pulumi.dev.yaml") and "lake-exports" in problem.fix

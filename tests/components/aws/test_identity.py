@@ -13,6 +13,7 @@ from components.aws.identity import (
     AwsIdentity,
     AwsIdentityArgs,
     IdentityCenterArgs,
+    RestrictedReadArgs,
     VendorRoleArgs,
 )
 from tests.components.aws.conftest import ACCOUNT, capture, document, named, one, statement
@@ -134,3 +135,52 @@ def test_identity_center_is_optional():
 def test_identity_center_rejects_unknown_groups():
     with pytest.raises(ValidationError, match="unknown groups"):
         IdentityCenterArgs(instance_arn=CENTER.instance_arn, group_ids={"everyone": "x"})
+
+
+# --- restricted reads (issue 11) ------------------------------------------------------------
+
+RESTRICTED = ["lake-raw", "lake-curated"]
+
+
+def _vendor_read(vendor: VendorRoleArgs):
+    cap = capture(lambda: AwsIdentity("id", _args(vendors=[vendor], restricted_resources=RESTRICTED)))
+    role = named(cap, "id-vendor-analytics-firm")
+    policies = [r for r in cap.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "id-vendor-analytics-firm-read"]
+    return role, (document(policies[0]) if policies else None)
+
+
+def test_vendor_without_a_grant_reads_no_restricted_bucket():
+    vendor = VENDOR.model_copy(update={"read_resources": ["lake-curated", "lake-exports"]})
+    role, doc = _vendor_read(vendor)
+    resources = json.dumps([s["Resource"] for s in doc["Statement"]])
+    assert "lake-exports" in resources and "lake-curated" not in resources
+    assert "restricted-access-expires" not in role.inputs["tags"]
+
+
+def test_vendor_reads_a_restricted_bucket_only_until_the_grant_ends():
+    vendor = VENDOR.model_copy(update={
+        "read_resources": ["lake-curated", "lake-exports"],
+        "restricted_grants": [RestrictedReadArgs(resource="lake-curated", expires=date(2027, 2, 20)),
+                              RestrictedReadArgs(resource="lake-curated", expires=date(2027, 1, 10))],
+    })  # fmt: skip
+    role, doc = _vendor_read(vendor)
+    curated = [s for s in doc["Statement"] if "caf-prod-lake-curated" in json.dumps(s)]
+    exports = [s for s in doc["Statement"] if "caf-prod-lake-exports" in json.dumps(s)]
+    assert {s["Sid"] for s in curated} == {"ListLakeCurated", "ReadLakeCurated", "DecryptLakeCurated"}
+    # The earliest grant ends the read; the cloud enforces it, not a redeploy.
+    assert all(s["Condition"]["DateLessThan"] == {"aws:CurrentTime": "2027-01-10T00:00:00Z"} for s in curated)
+    assert "kms:ViaService" in statement(doc, "DecryptLakeCurated")["Condition"]["StringEquals"]
+    assert all("DateLessThan" not in s.get("Condition", {}) for s in exports)
+    assert role.inputs["tags"]["restricted-access-expires"] == "2027-01-10"
+
+
+def test_vendor_with_only_restricted_resources_and_no_grant_gets_no_read_policy():
+    _, doc = _vendor_read(VENDOR)
+    assert doc is None
+
+
+def test_a_grant_for_a_bucket_not_read_is_refused():
+    vendor = VENDOR.model_copy(update={
+        "restricted_grants": [RestrictedReadArgs(resource="lake-raw", expires=date(2027, 1, 10))]})
+    with pytest.raises(ValidationError, match=r"restricted grants for \['lake-raw'\] not in read_resources"):
+        _args(vendors=[vendor])
