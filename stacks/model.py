@@ -620,6 +620,23 @@ class Environment(StrictModel):
         ranks = [d.classification for d in self.datasets] or [Classification.internal]
         return max(ranks, key=lambda c: c.rank)
 
+    def expired_access(self, today: date) -> list[tuple[str, int, str, date]]:
+        """(`vendors`/`partners`, index, name, expires) of each entry whose access has ended."""
+        return [
+            (kind, i, grant.name, grant.expires)
+            for kind, grants in (("vendors", self.vendors), ("partners", self.partners))
+            for i, grant in enumerate(grants)
+            if grant.expires <= today
+        ]
+
+    def without_expired_access(self, today: date) -> Environment:
+        """This environment as the program deploys it: expired vendors and partners left out,
+        so the next deploy removes their access instead of refusing to run."""
+        return self.model_copy(update={
+            "vendors": [v for v in self.vendors if v.expires > today],
+            "partners": [p for p in self.partners if p.expires > today],
+        })
+
 
 SECRET_FIELDS = ("vpn_shared_key",)
 """Top-level keys whose values are Pulumi secrets; the program reads them with require_secret."""
