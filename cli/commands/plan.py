@@ -76,7 +76,11 @@ def plan(
         removed = environment.expired_access(today)
         capture = environment_capture(project, environment, use_cache=not no_cache, today=today)
     if format is Format.json:
-        emit(to_json(capture.to_json()), output)
+        doc = capture.to_json()
+        if removed:  # only then, so the document of an environment without expired access is the capture's
+            doc["removed_access"] = [{"kind": kind[:-1], "name": name, "expired_on": expires.isoformat(),
+                                      "key": f"{kind}[{i}]"} for kind, i, name, expires in removed]
+        emit(to_json(doc), output)
     elif format is Format.markdown:
         emit(render_markdown(capture, removed), output)
     else:

@@ -66,3 +66,10 @@ def test_plan_without_expired_access_lists_nothing_and_json_is_the_capture(tmp_p
         assert result.exit_code == 0 and "removes (expired)" not in result.stdout.lower()
     doc = json.loads(runner.invoke(app, ["--cwd", str(tmp_project), "plan", "--env", "dev", "--format", "json"]).stdout)
     assert doc == Capture("dev", "tmp-project", ()).to_json()
+
+
+def test_plan_json_carries_the_removed_access(tmp_project, values, stub_program):
+    expires = _stack(tmp_project, values, 0)
+    doc = json.loads(runner.invoke(app, ["--cwd", str(tmp_project), "plan", "--env", "dev", "--format", "json"]).stdout)
+    assert doc["removed_access"] == [{"kind": "vendor", "name": "mailhouse", "expired_on": expires, "key": "vendors[0]"}]
+    assert Capture.from_json(doc) == Capture("dev", "tmp-project", ())
