@@ -395,7 +395,7 @@ class Vendor(StrictModel):
 
     name: Slug = Field(description="vendor name; names its Entra group and AWS role")
     contact: EmailStr = Field(description="who to ask before renewing or ending access")
-    expires: date = Field(description="access ends on this day; must be in the future")
+    expires: date = Field(description="access ends on this day; once it has passed the next deploy removes it")
     azure_roles: list[AZURE_VENDOR_ROLES] = Field(
         default_factory=list, description="read roles on the environment resource group"
     )
@@ -417,7 +417,7 @@ class Partner(StrictModel):
     classification: Literal[Classification.public, Classification.internal] = Field(
         Classification.internal, description="highest classification shared; never restricted"
     )
-    expires: date = Field(description="sharing ends on this day; must be in the future")
+    expires: date = Field(description="sharing ends on this day; once it has passed the next deploy removes it")
 
 
 class Identity(StrictModel):
