@@ -334,6 +334,10 @@ def load_environment(
             lines.append(f"{display}: ... and {len(problems) - MAX_PROBLEMS} more problem(s); fix these first")
         raise ConfigError(lines)
     assert env is not None
+    if notes is not None:
+        from stacks.rules import access_warnings
+
+        notes += [w.render(display) for w in access_warnings(env, today)]
     return env
 
 

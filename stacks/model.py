@@ -410,7 +410,7 @@ class Vendor(StrictModel):
 
     name: Slug = Field(description="vendor name; names its Entra group and AWS role")
     contact: EmailStr = Field(description="who to ask before renewing or ending access")
-    expires: date = Field(description="access ends on this day; must be in the future")
+    expires: date = Field(description="access ends on this day; once it has passed the next deploy removes it")
     azure_roles: list[AZURE_VENDOR_ROLES] = Field(
         default_factory=list, description="read roles on the environment resource group"
     )
@@ -436,7 +436,7 @@ class Partner(StrictModel):
     classification: Literal[Classification.public, Classification.internal] = Field(
         Classification.internal, description="highest classification shared; never restricted"
     )
-    expires: date = Field(description="sharing ends on this day; must be in the future")
+    expires: date = Field(description="sharing ends on this day; once it has passed the next deploy removes it")
 
 
 class Identity(StrictModel):
@@ -644,6 +644,23 @@ class Environment(StrictModel):
         if self.aws is None or not self.data_stores.data_lake.enabled:
             return ()
         return ("lake-raw", "lake-curated") if self.highest_classification() is Classification.restricted else ()
+    def expired_access(self, today: date) -> list[tuple[str, int, str, date]]:
+        """(`vendors`/`partners`, index, name, expires) of each entry whose access has ended."""
+        return [
+            (kind, i, grant.name, grant.expires)
+            for kind, grants in (("vendors", self.vendors), ("partners", self.partners))
+            for i, grant in enumerate(grants)
+            if grant.expires <= today
+        ]
+
+    def without_expired_access(self, today: date) -> Environment:
+        """This environment as the program deploys it: expired vendors and partners left out,
+        so the next deploy removes their access instead of refusing to run."""
+        return self.model_copy(update={
+            "vendors": [v.model_copy(update={"restricted_grants": [g for g in v.restricted_grants if g.expires > today]})
+                        for v in self.vendors if v.expires > today],
+            "partners": [p for p in self.partners if p.expires > today],
+        })
 
 
 SECRET_FIELDS = ("vpn_shared_key",)

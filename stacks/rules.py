@@ -126,16 +126,55 @@ def access_has_future_expiry(env: Environment, ctx: RuleContext) -> Iterator[Pro
     for kind, grants in (("vendors", env.vendors), ("partners", env.partners)):
         for i, grant in enumerate(grants):
             path = f"{kind}[{i}].expires"
-            if grant.expires <= ctx.today:
-                yield Problem(
-                    path, f"access for {grant.name} has expired", grant.expires.isoformat(),
-                    "renew it with a future date, or remove the entry to end access",
-                )
-            elif grant.expires > limit:
+            # An expired entry is a warning (access_warnings), never a refusal: the program
+            # leaves it out, so the next deploy removes the access.
+            if grant.expires > limit:
                 yield Problem(
                     path, f"is more than identity.access_max_days ({env.identity.access_max_days}) away",
                     grant.expires.isoformat(), f"choose a date on or before {limit.isoformat()}",
                 )
+
+
+EXPIRY_WARNING_DAYS = 14
+"""Access ending within this many days is a warning in validate, plan and the PR comment."""
+
+
+@dataclass(frozen=True)
+class AccessWarning:
+    """Something a user should act on that does not stop a deploy."""
+
+    key_path: str
+    message: str
+
+    def render(self, file: str) -> str:
+        return _printable(f"{file}: infra:{self.key_path}: {self.message}")
+
+
+def access_warnings(env: Environment, today: date) -> list[AccessWarning]:
+    """Vendor and partner access that has ended (the next deploy removes it) or ends soon."""
+    warnings: list[AccessWarning] = []
+    for kind, grants in (("vendors", env.vendors), ("partners", env.partners)):
+        what = kind[:-1]
+        for i, grant in enumerate(grants):
+            path, day = f"{kind}[{i}].expires", grant.expires.isoformat()
+            left = (grant.expires - today).days
+            if left <= 0:
+                warnings.append(AccessWarning(path, f"expired on {day}; the next deploy removes {what} {grant.name}'s "
+                                               "access; delete the entry"))
+            elif left <= EXPIRY_WARNING_DAYS:
+                warnings.append(AccessWarning(path, f"expires on {day}, in {left} day(s); renew it with a later date, "
+                                               f"or the first deploy after it removes {what} {grant.name}'s access"))
+    for i, vendor in enumerate(env.vendors):
+        for k, restricted in enumerate(vendor.restricted_grants):
+            path, day = f"vendors[{i}].restricted_grants[{k}].expires", restricted.expires.isoformat()
+            left = (restricted.expires - today).days
+            if left <= 0:
+                warnings.append(AccessWarning(path, f"expired on {day}; the next deploy removes vendor {vendor.name}'s "
+                                               f"read of {restricted.resource}; delete the grant"))
+            elif left <= EXPIRY_WARNING_DAYS:
+                warnings.append(AccessWarning(path, f"expires on {day}, in {left} day(s); renew it with a new "
+                                               f"justification, or vendor {vendor.name} loses {restricted.resource}"))
+    return warnings
 
 
 def vendor_aws_access_is_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
@@ -162,9 +201,10 @@ def identity_center_is_complete(env: Environment, ctx: RuleContext) -> Iterator[
 
 
 def partners_need_the_lake(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
-    if env.partners and not (env.aws and env.data_stores.data_lake.enabled):
+    active = [p for p in env.partners if p.expires > ctx.today]  # expired ones are never deployed
+    if active and not (env.aws and env.data_stores.data_lake.enabled):
         yield Problem(
-            "partners", "need the AWS data lake, which is off", [p.name for p in env.partners],
+            "partners", "need the AWS data lake, which is off", [p.name for p in active],
             "set aws and data_stores.data_lake.enabled: true, or remove the partners",
         )
 
@@ -341,8 +381,7 @@ def vendor_restricted_reads_are_granted(env: Environment, ctx: RuleContext) -> I
                 yield Problem(f"{path}.justification", "is empty", grant.justification,
                               "say why the vendor needs this restricted data")
             if grant.expires <= ctx.today:
-                yield Problem(f"{path}.expires", "has passed", grant.expires.isoformat(),
-                              "renew it with a new justification, or remove the grant")
+                pass  # ended: access_warnings says so and the program leaves the grant out
             elif grant.expires > limit:
                 yield Problem(f"{path}.expires", f"is more than {RESTRICTED_GRANT_MAX_DAYS} days away",
                               grant.expires.isoformat(), f"choose a date on or before {limit.isoformat()}")

@@ -47,6 +47,7 @@ def plan(
     if stack is not None and program is None:
         raise UsageError("--stack only applies with --program DIR")
     run = None
+    removed: list = []  # expired vendor/partner access this plan removes (environments only)
     if program is not None:
         from cli.policycheck import run_program_dir
         from cli.runner import program_output
@@ -68,13 +69,22 @@ def plan(
                         *(["--no-cache"] if no_cache else [])]
 
             raise typer.Exit(fanout.relay(fanout.run_each(project.root, fanout.environments(project), args, parallel)))
-        capture = environment_capture(project, load(project, env), use_cache=not no_cache)
+        from datetime import date
+
+        today = date.today()
+        environment = load(project, env, today=today)
+        removed = environment.expired_access(today)
+        capture = environment_capture(project, environment, use_cache=not no_cache, today=today)
     if format is Format.json:
-        emit(to_json(capture.to_json()), output)
+        doc = capture.to_json()
+        if removed:  # only then, so the document of an environment without expired access is the capture's
+            doc["removed_access"] = [{"kind": kind[:-1], "name": name, "expired_on": expires.isoformat(),
+                                      "key": f"{kind}[{i}]"} for kind, i, name, expires in removed]
+        emit(to_json(doc), output)
     elif format is Format.markdown:
-        emit(render_markdown(capture), output)
+        emit(render_markdown(capture, removed), output)
     else:
-        emit(render_tree(capture), output)
+        emit(render_tree(capture, removed=removed), output)
     if run is not None and not run.complete:
         from cli.policycheck import program_failed
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from io import StringIO
 
 from cli.capture import Capture, Resource
@@ -13,8 +14,19 @@ def _label(r: Resource) -> str:
     return f"[{style}]{r.name}[/] [dim]{r.type}[/]{marks}"
 
 
-def render_tree(capture: Capture, width: int = 120) -> str:
-    """A tree grouped by component, then counts per type."""
+Removed = list[tuple[str, int, str, date]]
+"""(`vendors`/`partners`, index, name, expires) from Environment.expired_access."""
+
+REMOVED_TITLE = "access that this plan removes (expired)"
+
+
+def _removed_lines(removed: Removed) -> list[str]:
+    return [f"{kind[:-1]} {name}: expired on {expires.isoformat()} (infra:{kind}[{i}])"
+            for kind, i, name, expires in removed]
+
+
+def render_tree(capture: Capture, width: int = 120, removed: Removed | None = None) -> str:
+    """A tree grouped by component, then counts per type, then expired access left out."""
     from rich.console import Console
     from rich.table import Table
     from rich.tree import Tree
@@ -41,10 +53,14 @@ def render_tree(capture: Capture, width: int = 120) -> str:
     console = Console(file=buf, width=width, force_terminal=False, color_system=None)
     console.print(root)
     console.print(table)
+    if removed:
+        console.print(REMOVED_TITLE + ":", markup=False)
+        for line in _removed_lines(removed):
+            console.print(f"  {line}", markup=False, highlight=False)
     return buf.getvalue()
 
 
-def render_markdown(capture: Capture) -> str:
+def render_markdown(capture: Capture, removed: Removed | None = None) -> str:
     """A compact summary for a pull-request comment."""
     summary = capture.summary()
     protected = sum(1 for r in capture.resources if r.protect)
@@ -62,6 +78,10 @@ def render_markdown(capture: Capture) -> str:
     lines += ["", "<details><summary>resources by type</summary>", "", "| type | count |", "|---|---:|"]
     lines += [f"| `{t}` | {n} |" for t, n in summary["by_type"].items()]
     lines += ["", "</details>", ""]
+    if removed:
+        lines += [f"**{REMOVED_TITLE[0].upper()}{REMOVED_TITLE[1:]}:**", ""]
+        lines += [f"- {line}" for line in _removed_lines(removed)]
+        lines += [""]
     return "\n".join(lines)
 
 

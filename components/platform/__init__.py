@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pulumi
@@ -60,8 +61,6 @@ def environment_from_config() -> Environment:
     name = pulumi.get_stack()
     env, problems = validate_values(name, values)
     if env is not None:
-        from datetime import date
-
         problems = check(env, RuleContext(today=date.today()))
     if problems or env is None:
         lines = "\n".join(p.render(f"stacks/Pulumi.{name}.yaml") for p in problems)
@@ -93,8 +92,9 @@ def _providers(env: Environment) -> Providers:
     return Providers(azure=azure, entra=entra, aws=aws_provider)
 
 
-def define_platform(env: Environment) -> None:
-    """Every resource of one environment."""
+def define_platform(env: Environment, today: date | None = None) -> None:
+    """Every resource of one environment; vendors and partners whose access has ended are left out."""
+    env = env.without_expired_access(today or date.today())
     pulumi.runtime.register_stack_transformation(tagging_transformation(env))
     if env.tenant is not None:
         from components.platform.tenant import define_tenant

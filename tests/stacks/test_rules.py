@@ -67,14 +67,10 @@ def _vendor(expires: str, **extra: Any) -> dict[str, Any]:
     return {"name": "mailhouse", "contact": "ops@vendor.example.com", "expires": expires, **extra}
 
 
-def test_vendor_access_expired(values):
+def test_vendor_access_expired_is_not_a_problem(values):
+    """Expired access is a warning (tests/stacks/test_expired_access.py); the program leaves it out."""
     values["vendors"] = [_vendor((TODAY - timedelta(days=1)).isoformat())]
-    assert paths(values) == ["vendors[0].expires"]
-
-
-def test_vendor_access_expires_today_counts_as_expired(values):
-    values["vendors"] = [_vendor(TODAY.isoformat())]
-    assert paths(values) == ["vendors[0].expires"]
+    assert paths(values) == []
 
 
 def test_vendor_access_beyond_window(values):
@@ -87,12 +83,14 @@ def test_vendor_access_beyond_window(values):
 def test_partner_access_expiry_and_lake(values):
     values["aws"] = {"account_id": "000000000001"}
     values["partners"] = [{"name": "ally", "aws_account_id": "000000000002", "exports_prefix": "ally/",
-                           "expires": (TODAY - timedelta(days=3)).isoformat()}]
+                           "expires": (TODAY + timedelta(days=366)).isoformat()}]
     assert paths(values) == ["partners[0].expires"]
     values["partners"][0]["expires"] = (TODAY + timedelta(days=30)).isoformat()
     assert paths(values) == []
     del values["aws"]
     assert paths(values) == ["partners"]
+    values["partners"][0]["expires"] = (TODAY - timedelta(days=3)).isoformat()
+    assert paths(values) == []  # an expired partner is never deployed, so needs no lake
 
 
 def test_vendor_aws_role_needs_external_id(values):
@@ -208,8 +206,15 @@ def test_restricted_grant_is_short_justified_and_names_restricted_data(values):
     assert paths(values) == ["vendors[0].restricted_grants[0].dataset"]
     _lake_vendor(values, ["lake-curated"], [_grant(justification="  ")])
     assert paths(values) == ["vendors[0].restricted_grants[0].justification"]
+    # an ended grant never blocks a deploy: it is a warning, and the program leaves it out
     _lake_vendor(values, ["lake-curated"], [_grant(days=0)])
-    assert paths(values) == ["vendors[0].restricted_grants[0].expires"]
+    assert paths(values) == []
+    from stacks.rules import access_warnings
+
+    (warning,) = [w for w in access_warnings(env_of(values), TODAY) if "restricted_grants" in w.key_path]
+    assert "the next deploy removes vendor" in warning.message and "lake-curated" in warning.message
+    (vendor,) = env_of(values).without_expired_access(TODAY).vendors
+    assert vendor.restricted_grants == []
 
 
 def test_restricted_grant_ends_with_the_vendor_and_names_a_read_restricted_bucket(values):
