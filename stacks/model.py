@@ -644,6 +644,7 @@ class Environment(StrictModel):
         if self.aws is None or not self.data_stores.data_lake.enabled:
             return ()
         return ("lake-raw", "lake-curated") if self.highest_classification() is Classification.restricted else ()
+
     def expired_access(self, today: date) -> list[tuple[str, int, str, date]]:
         """(`vendors`/`partners`, index, name, expires) of each entry whose access has ended."""
         return [

@@ -234,12 +234,7 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
         ),
         opts=opts,
     )
-    # Raw and curated hold the environment's highest classification; exports never hold restricted data.
-    restricted_buckets = sorted(
-        bucket_names[role]
-        for role in ("lake-raw", "lake-curated")
-        if lake is not None and env.highest_classification() is Classification.restricted
-    )
+    restricted_buckets = sorted(bucket_names[role] for role in env.restricted_lake_resources())
     audit = Audit(
         f"{prefix}-audit",
         AuditArgs(

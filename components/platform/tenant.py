@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pulumi
 
-from stacks.model import Classification, Environment
+from stacks.model import Environment
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 TENANT_CI_ROLE = "tenant-ci"
@@ -59,9 +59,7 @@ def restricted_buckets(env: Environment) -> list[str]:
     """Buckets of `env` that hold restricted data (the lake's raw and curated buckets)."""
     from components.aws import name_prefix
 
-    if not env.data_stores.data_lake.enabled or env.highest_classification() is not Classification.restricted:
-        return []
-    return [f"{name_prefix(env)}-lake-raw", f"{name_prefix(env)}-lake-curated"]
+    return [f"{name_prefix(env)}-{role}" for role in env.restricted_lake_resources()]
 
 
 def state_bucket(env: Environment) -> str | None:
