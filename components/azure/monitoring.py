@@ -17,7 +17,7 @@ from uuid import UUID
 import pulumi
 from pydantic import EmailStr, Field, field_validator
 
-from stacks.model import Environment, Slug, StrictModel
+from stacks.model import DEFENDER_PLANS, Environment, Slug, StrictModel
 
 ENTRA_LOG_CATEGORIES = (
     "SignInLogs",
@@ -36,14 +36,6 @@ ACTIVITY_LOG_CATEGORIES = (
     "Autoscale",
     "ResourceHealth",
 )
-DEFENDER_PLANS = frozenset(
-    {
-        "AI", "Api", "AppServices", "Arm", "CloudPosture", "Containers", "CosmosDbs", "Dns",
-        "KeyVaults", "OpenSourceRelationalDatabases", "SqlServers", "SqlServerVirtualMachines",
-        "StorageAccounts", "VirtualMachines",
-    }
-)  # fmt: skip
-"""Defender for Cloud plan names (`pricingName`) accepted at subscription scope."""
 
 
 def defender_plans_for(env: Environment) -> list[str]:
