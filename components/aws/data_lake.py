@@ -14,9 +14,9 @@ from components.aws.bucket import (
     access_log_bucket,
 )
 from components.aws.documents import Statement, check_bucket_name
-from stacks.model import AwsAccountId, Classification, StrictModel
+from stacks.model import VENDOR_READABLE_RESOURCES, AwsAccountId, Classification, StrictModel
 
-LAKE_ROLES = ("lake-raw", "lake-curated", "lake-exports")
+LAKE_ROLES = VENDOR_READABLE_RESOURCES  # the model validates vendor reads against the same names
 ACCESS_LOGS = "access-logs"
 
 
