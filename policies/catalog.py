@@ -46,6 +46,10 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.aws import restricted_reads
 
     modules += (restricted_reads,)
+    # Issue 11: Azure vendor access that Entra ID ends on its date and reviews quarterly.
+    from policies.azure import vendor_access
+
+    modules += (vendor_access,)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -128,6 +128,8 @@ class Context:
     """Switched-on optional baseline controls of the tenant stack: 'admin-us-only', 'risk-policies'."""
     tenant_environments: tuple[str, ...] = ()
     """In the tenant stack: the environments whose CI identities it creates (and tags with their names)."""
+    vendor_access_packages: bool = True
+    """identity.vendor_access_packages_enabled: vendor membership through access packages Entra expires."""
 
     @property
     def is_production(self) -> bool:
@@ -172,6 +174,7 @@ class Context:
             "tenant_environments": list(self.tenant_environments),
             "break_glass_object_ids": list(self.break_glass_object_ids),
             "conditional_access_switches": list(self.conditional_access_switches),
+            "vendor_access_packages": self.vendor_access_packages,
         }
 
     @classmethod
@@ -205,6 +208,8 @@ class Context:
             break_glass_object_ids=tuple(str(i) for i in data.get("break_glass_object_ids") or ()),
             conditional_access_switches=tuple(str(i) for i in data.get("conditional_access_switches") or ()),
             tenant_environments=tuple(str(i) for i in data.get("tenant_environments") or ()),
+            # Missing or not a boolean: the strict default (enforced).
+            vendor_access_packages=data.get("vendor_access_packages") is not False,
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
@@ -244,6 +249,7 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
         conditional_access_switches=_ca_switches(env),
         tenant_environments=tuple(env.tenant.environments) if getattr(env, "tenant", None) is not None else (),
+        vendor_access_packages=env.identity.vendor_access_packages_enabled,
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(

@@ -425,6 +425,11 @@ class Vendor(StrictModel):
         default_factory=list,
         description="explicit reads of restricted data; without one, reads stop at buckets holding internal data",
     )
+    contact_object_id: UUID | None = Field(
+        None,
+        description="the contact's Entra object id (their guest account): reviewer of the vendor's quarterly access "
+        "review; required in an Azure environment while identity.vendor_access_packages_enabled",
+    )
 
 
 class Partner(StrictModel):
@@ -461,6 +466,12 @@ class Identity(StrictModel):
         description="Identity Store group id per Entra group name (after SCIM sync); groups without one get no assignment",
     )
     access_max_days: int = Field(365, ge=1, le=730, description="longest vendor or partner access window")
+    vendor_access_packages_enabled: bool = Field(
+        True,
+        description="vendor group membership only through an Entra ID access package that Entra ends on "
+        "vendors[].expires and the contact reviews quarterly (needs Entra ID P2 or ID Governance); off: members are "
+        "added by hand and Azure vendor access ends only when the first deploy after expires removes the group",
+    )
 
 
 class ConditionalAccessSettings(StrictModel):

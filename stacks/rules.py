@@ -191,6 +191,19 @@ def vendor_aws_access_is_complete(env: Environment, ctx: RuleContext) -> Iterato
             )
 
 
+def vendor_reviewer_is_known(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    """Each vendor's access package needs its reviewer: Entra takes an object id, never an email."""
+    if env.azure is None or not env.identity.vendor_access_packages_enabled:
+        return
+    for i, vendor in enumerate(env.vendors):
+        if vendor.contact_object_id is None and vendor.expires > ctx.today:  # an expired vendor is left out
+            yield Problem(
+                f"vendors[{i}].contact_object_id", "is required while identity.vendor_access_packages_enabled is true",
+                None, f"invite {vendor.contact} as a guest and copy the guest account's object id here (Entra "
+                "admin centre > Users); it reviews the vendor's access every quarter",
+            )
+
+
 def identity_center_is_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     identity = env.identity
     if identity.aws_identity_center_enabled and not identity.aws_identity_center_instance_arn:
@@ -673,6 +686,7 @@ RULES: tuple[Rule, ...] = (
     production_keeps_the_security_baseline,
     detections_are_complete,
     production_exports_are_immutable,
+    vendor_reviewer_is_known,
 )
 
 

@@ -2,6 +2,15 @@
 
 Each vendor's group joins the environment's `vendors` group (components/azure/identity.py).
 Owner, User Access Administrator and RBAC Administrator are refused before Pulumi starts.
+
+Entra ID ends the access itself (`access_packages_enabled`, on by default): the vendor's people
+get membership of its group only through an access package in the environment's catalog
+`<org>-<env>-vendors`, whose one assignment policy expires on the vendor's `expires` date
+(every assignment made through it ends then, with no deploy) and is reviewed quarterly by the
+vendor's contact, unanswered reviews removing access. Nobody can request the package: an
+administrator assigns each person. This needs Entra ID P2 (or ID Governance) licences; with
+the switch off the group is managed by hand and access ends only when the first deploy after
+the date removes the group.
 """
 
 from __future__ import annotations
@@ -10,7 +19,7 @@ from datetime import date
 from uuid import UUID
 
 import pulumi
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
 from stacks.model import Environment, Slug, StrictModel
 
@@ -27,6 +36,9 @@ class VendorAccess(StrictModel):
     )
     azure_roles: list[str] = Field(
         default_factory=list, description="read roles on the resource group; none when omitted"
+    )
+    contact_object_id: UUID | None = Field(
+        None, description="the contact's Entra object id; reviews the access package quarterly (required with packages)"
     )
 
     @field_validator("azure_roles")
@@ -56,6 +68,22 @@ class AzureVendorsArgs(StrictModel):
     vendors: list[VendorAccess] = Field(
         default_factory=list, description="no vendor groups when omitted"
     )
+    access_packages_enabled: bool = Field(
+        True,
+        description="membership only through an access package that Entra ends on `expires` and the contact "
+        "reviews quarterly (Entra ID P2 or ID Governance); off: members added by hand, ended by a deploy",
+    )
+
+    @model_validator(mode="after")
+    def _reviewers_known(self) -> AzureVendorsArgs:
+        if self.access_packages_enabled:
+            missing = [v.name for v in self.vendors if v.contact_object_id is None]
+            if missing:
+                raise ValueError(
+                    f"vendors {', '.join(missing)} have no contact_object_id; the quarterly access review needs the "
+                    "contact's Entra object id (their guest account), or set access_packages_enabled=False"
+                )
+        return self
 
     @property
     def prefix(self) -> str:
@@ -75,16 +103,20 @@ class AzureVendorsArgs(StrictModel):
                     contact=v.contact,
                     expires=v.expires,
                     azure_roles=list(v.azure_roles),
+                    contact_object_id=v.contact_object_id,
                 )
                 for v in env.vendors
             ],
+            access_packages_enabled=env.identity.vendor_access_packages_enabled,
         )
 
 
 class AzureVendors(pulumi.ComponentResource):
-    """One group per vendor inside the environment's vendors group, with read roles only."""
+    """One group per vendor inside the environment's vendors group, with read roles only, and
+    membership through an access package that Entra ends on the vendor's date."""
 
     group_object_ids: dict[str, pulumi.Output[str]]
+    access_package_ids: dict[str, pulumi.Output[str]]
 
     def __init__(
         self,
@@ -107,9 +139,14 @@ class AzureVendors(pulumi.ComponentResource):
             for v in args.vendors
         }
         self.group_object_ids = {vendor: g.object_id for vendor, g in groups.items()}
+        self.access_package_ids: dict[str, pulumi.Output[str]] = {}
+        if args.access_packages_enabled and args.vendors:
+            catalog = self._create_catalog(args)
+            for v in args.vendors:
+                self.access_package_ids[v.name] = self._create_access_package(args, v, groups[v.name], catalog)
         self.register_outputs(
             {"name": args.prefix, "resource_id": vendors_group_object_id,
-             "group_object_ids": self.group_object_ids}
+             "group_object_ids": self.group_object_ids, "access_package_ids": self.access_package_ids}
         )  # fmt: skip
 
     def _create_vendor(
@@ -131,8 +168,9 @@ class AzureVendors(pulumi.ComponentResource):
         group = azuread.Group(
             f"{self._name}-vendor-{vendor.name}",
             display_name=f"{args.prefix}-vendor-{vendor.name}",
-            description=f"Guest access for vendor {vendor.name} (contact {vendor.contact}); "
-            f"expires {expires}: remove the members and this group on that day",
+            description=f"Guest access for vendor {vendor.name} (contact {vendor.contact}); expires {expires}: "
+            + (f"members only through access package {args.prefix}-vendor-{vendor.name}, which Entra ends that day"
+               if args.access_packages_enabled else "remove the members and this group on that day"),
             security_enabled=True,
             mail_enabled=False,
             assignable_to_role=False,
@@ -157,3 +195,74 @@ class AzureVendors(pulumi.ComponentResource):
                 opts=child(f"-{slug}"),
             )
         return group
+
+    # --- Entra-enforced expiry and review (entitlement management) -------------------------
+
+    def _create_catalog(self, args: AzureVendorsArgs):
+        import pulumi_azuread as azuread
+
+        # Not externally visible: no one outside the tenant can find or request these packages.
+        return azuread.AccessPackageCatalog(
+            f"{self._name}-catalog",
+            display_name=f"{args.prefix}-vendors",
+            description=f"Vendor access packages of {args.prefix}; each ends on its vendor's date",
+            externally_visible=False,
+            published=True,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+    def _create_access_package(self, args: AzureVendorsArgs, vendor: VendorAccess, group, catalog):
+        import pulumi_azuread as azuread
+
+        assert vendor.contact_object_id is not None  # _reviewers_known
+        child = pulumi.ResourceOptions(parent=self)
+        base, expires = f"{self._name}-vendor-{vendor.name}", vendor.expires.isoformat()
+        package = azuread.AccessPackage(
+            f"{base}-package",
+            catalog_id=catalog.id,
+            display_name=f"{args.prefix}-vendor-{vendor.name}",
+            description=f"Membership of {args.prefix}-vendor-{vendor.name} for vendor {vendor.name}, until {expires}",
+            hidden=True,
+            opts=child,
+        )
+        in_catalog = azuread.AccessPackageResourceCatalogAssociation(
+            f"{base}-catalog-group",
+            catalog_id=catalog.id,
+            resource_origin_id=group.object_id,
+            resource_origin_system="AadGroup",
+            opts=child,
+        )
+        azuread.AccessPackageResourcePackageAssociation(
+            f"{base}-package-group",
+            access_package_id=package.id,
+            catalog_resource_association_id=in_catalog.id,
+            access_type="Member",
+            opts=child,
+        )
+        azuread.AccessPackageAssignmentPolicy(
+            f"{base}-policy",
+            access_package_id=package.id,
+            display_name=f"{args.prefix}-vendor-{vendor.name} until {expires}",
+            description=f"Administrator-assigned access for vendor {vendor.name}; Entra ends every assignment on "
+            f"{expires} and {vendor.contact} reviews them quarterly",
+            # The model's day access ends, at its first instant (UTC), like the AWS vendor role's aws:CurrentTime.
+            expiration_date=f"{expires}T00:00:00Z",
+            # Renewal is a reviewed change of `expires` in the stack file, never a self-service extension.
+            extension_enabled=False,
+            requestor_settings=azuread.AccessPackageAssignmentPolicyRequestorSettingsArgs(
+                requests_accepted=False, scope_type="NoSubjects"),
+            assignment_review_settings=azuread.AccessPackageAssignmentPolicyAssignmentReviewSettingsArgs(
+                enabled=True,
+                review_frequency="quarterly",
+                review_type="Reviewers",
+                reviewers=[azuread.AccessPackageAssignmentPolicyAssignmentReviewSettingsReviewerArgs(
+                    subject_type="singleUser", object_id=str(vendor.contact_object_id))],
+                duration_in_days=14,
+                # A review nobody answers ends the access instead of keeping it.
+                access_review_timeout_behavior="removeAccess",
+                approver_justification_required=True,
+                access_recommendation_enabled=True,
+            ),
+            opts=child,
+        )  # fmt: skip
+        return package.id

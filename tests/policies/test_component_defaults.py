@@ -163,7 +163,8 @@ SPECS = [
                                                              "github_repository": "example-org/civic-infra",
                                                              "resource_group_name": "rg-caf-prod-platform"}),
     Spec("components.azure.vendors", "AzureVendors", {**AZURE, "subscription_id": SUBSCRIPTION, "vendors": [
-        {"name": "acme", "contact": "ops@acme.example.com", "expires": "2026-12-31", "azure_roles": ["Reader"]}]},
+        {"name": "acme", "contact": "ops@acme.example.com", "expires": "2026-12-31", "azure_roles": ["Reader"],
+         "contact_object_id": "00000000-0000-0000-0000-000000000071"}]},
          lambda s: {"vendors_group_object_id": GUID, "resource_group_id": s.resource_group().id}),
     Spec("components.azure.detections", "SentinelDetections", {**AZURE, "break_glass_object_ids": [GUID],
                                                                  "internal_mail_domains": ["example.org"]},

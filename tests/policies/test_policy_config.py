@@ -68,3 +68,18 @@ def test_sensitive_levels_must_be_classifications():
 
     with pytest.raises(ValidationError, match="not in classifications"):
         PolicySettings(classifications=["open", "closed"], sensitive_classifications=["secret"])
+
+
+def test_vendor_access_package_switch_reaches_the_context_and_the_engine_config():
+    """identity.vendor_access_packages_enabled travels to the engine; missing means enforced (issue 11)."""
+    from stacks.model import Environment
+
+    values = minimal_values()
+    values["identity"] = {**values["identity"], "vendor_access_packages_enabled": False}
+    env = Environment.model_validate({"name": "dev", **values})
+    ctx = context_from_environment(env, date(2026, 11, 22))
+    assert ctx.vendor_access_packages is False
+    assert Context.from_config(ctx.to_config(), stack="dev", today=date(2026, 11, 22)) == ctx
+    on = context_from_environment(Environment.model_validate({"name": "dev", **minimal_values()}), date(2026, 11, 22))
+    assert on.vendor_access_packages is True
+    assert Context.from_config({"tier": "production"}).vendor_access_packages is True

@@ -155,6 +155,7 @@ def environments(draw: st.DrawFn, today: date | None = None) -> tuple[str, dict[
     vendors = []
     for i, n in enumerate(draw(slug_lists(0, 2))):
         vendor = {"name": n, "contact": "vendor@example.org", "expires": expiry(),
+                  "contact_object_id": f"00000000-0000-0000-0000-00000000007{i}",
                   "azure_roles": draw(st.lists(st.sampled_from(["Reader", "Log Analytics Reader", "Storage Blob Data Reader"]),
                                                max_size=2, unique=True))}
         if has_aws and draw(st.booleans()):

@@ -231,3 +231,33 @@ def test_restricted_grant_problem_names_the_fix(values):
     _lake_vendor(values, ["lake-curated"])
     (problem,) = check(env_of(values), RuleContext(today=TODAY, peers={}))
     assert "restricted_grants" in problem.render("Pulumi.dev.yaml") and "lake-exports" in problem.fix
+
+
+def test_vendor_access_package_needs_the_contacts_object_id(values):
+    """Entra's access review takes a reviewer's object id, never an email (issue 11)."""
+    values["azure"] = {"tenant_id": "00000000-0000-0000-0000-000000000000",
+                       "subscription_id": "00000000-0000-0000-0000-000000000001"}
+    values["vendors"] = [_vendor((TODAY + timedelta(days=30)).isoformat())]
+    assert paths(values) == ["vendors[0].contact_object_id"]
+    values["vendors"][0]["contact_object_id"] = "00000000-0000-0000-0000-000000000071"
+    assert paths(values) == []
+    # Switched off explicitly (no Entra ID P2): no review, so no reviewer needed.
+    del values["vendors"][0]["contact_object_id"]
+    values["identity"]["vendor_access_packages_enabled"] = False
+    assert paths(values) == []
+    # An expired vendor is left out of the deploy, so it needs none either.
+    values["identity"]["vendor_access_packages_enabled"] = True
+    values["vendors"][0]["expires"] = (TODAY - timedelta(days=1)).isoformat()
+    assert paths(values) == []
+    # Without Azure there is no vendor group to review.
+    values["vendors"][0]["expires"] = (TODAY + timedelta(days=30)).isoformat()
+    del values["azure"]
+    assert paths(values) == []
+
+
+def test_contact_object_id_must_be_a_guid(values):
+    from pydantic import ValidationError
+
+    values["vendors"] = [_vendor((TODAY + timedelta(days=30)).isoformat(), contact_object_id="ops@vendor.example.com")]
+    with pytest.raises(ValidationError, match="contact_object_id"):
+        env_of(values)
