@@ -36,10 +36,14 @@ ACCESS_KINDS: dict[str, str] = {
     "azure-native:authorization:RoleAssignment": "role assignment",
     "azuread:index/group:Group": "group",
     "azuread:index/groupMember:GroupMember": "group membership",
+    "azuread:index/accessPackage:AccessPackage": "access package",
+    "azuread:index/accessPackageAssignmentPolicy:AccessPackageAssignmentPolicy": "access package policy (expiry, review)",
+    "azuread:index/accessPackageResourcePackageAssociation:AccessPackageResourcePackageAssociation": "access package group membership",
+    "azuread:index/privilegedAccessGroupAssignmentSchedule:PrivilegedAccessGroupAssignmentSchedule": "PIM group assignment",
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": "federated credential",
     "azuread:index/servicePrincipal:ServicePrincipal": "service principal",
 }
-_VENDOR = re.compile(r"vendor-(?P<who>[a-z0-9-]+?)(?:-(?:reader|read|role|policy|group|member|log-analytics-reader|storage-blob-data-reader))*$")
+_VENDOR = re.compile(r"vendor-(?P<who>[a-z0-9-]+?)(?:-(?:reader|read|role|policy|group|member|package|catalog|log-analytics-reader|storage-blob-data-reader))*$")
 _SHARE_TAG = re.compile(r"^share-expires-(?P<who>[a-z0-9-]+)$")
 _DATE = re.compile(r"\b(20\d\d-\d\d-\d\d)(?:T00:00:00Z)?\b")
 _POLICY_VERSIONS = {"2012-10-17", "2008-10-17"}

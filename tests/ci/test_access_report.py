@@ -71,3 +71,16 @@ def test_without_a_preview_access_changes_are_unknown_not_none(prod_plan, tmp_pa
     text = render_pr_comment(load_pr_inputs(tmp_path), today=TODAY)
     assert "Access changes: unknown (the engine preview did not run)." in text
     assert "No vendor or partner access ends within 14 days." in text
+
+
+def test_vendor_access_package_changes_name_the_vendor():
+    """Issue 11: the access package, its policy (expiry and review) and its group link are access changes."""
+    changes = {"changes": [
+        {"urn": P + t + "::" + n, "type": t, "name": n, "op": "update", "properties": []}
+        for t, n in (("azuread:index/accessPackageAssignmentPolicy:AccessPackageAssignmentPolicy", "vendors-vendor-mailhouse-policy"),
+                     ("azuread:index/accessPackage:AccessPackage", "vendors-vendor-mailhouse-package"),
+                     ("azuread:index/accessPackageResourcePackageAssociation:AccessPackageResourcePackageAssociation",
+                      "vendors-vendor-mailhouse-package-group"))]}
+    assert [(c["kind"], c["who"]) for c in access_changes(changes)] == [
+        ("access package policy (expiry, review)", "vendor mailhouse"), ("access package", "vendor mailhouse"),
+        ("access package group membership", "vendor mailhouse")]
