@@ -11,7 +11,8 @@ Its members must get in only through something Entra expires without a deploy:
   review for those, so they satisfy the expiry check only).
 
 A permanent `GroupMember` or an inline `members` list on a vendor group is the finding these
-checks exist for. Groups are tied to packages and schedules by propertyDependencies (their
+checks exist for. A third check keeps the packages administrator-assigned: no population of
+users (all guests, all members, a whole connected organisation) may request one. Groups are tied to packages and schedules by propertyDependencies (their
 object ids are unknown in a first preview), or by equal literal ids in a state export.
 """
 
@@ -225,4 +226,46 @@ def vendor_access_reviewed(stack: StackView, ctx: Context) -> Iterator[Verdict]:
                 yield compliant(subject=p)
 
 
-POLICIES = (vendor_access_expires, vendor_access_reviewed)
+NAMED_SCOPES = ("SpecificDirectorySubjects", "SpecificConnectedOrganizationSubjects")
+"""Requestor scopes that list who may ask; every other scope lets a whole population ask."""
+
+
+def _request_problem(p: ResourceView) -> str | None:
+    """Why the policy lets people ask for vendor access without a named list and an approver."""
+    settings = p.get("requestorSettings")
+    if not isinstance(settings, Mapping) or "requestsAccepted" not in settings:
+        # The provider documents no default: only an explicit "no requests" is safe to assume.
+        return "requestorSettings.requestsAccepted is not set; set requests_accepted=False (administrators assign)"
+    if not is_true(settings.get("requestsAccepted")):
+        return None
+    scope = settings.get("scopeType")
+    if scope not in NAMED_SCOPES:
+        return (f"requests are accepted from scope {show(scope)}, so anyone in it can ask for a vendor's access; "
+                "set requests_accepted=False")
+    if not is_true(p.get("approvalSettings", "approvalRequired")):
+        return "requests are accepted without approval; set requests_accepted=False or approval_required=True"
+    return None
+
+
+@stack_policy(
+    name="azure-vendor-access-no-self-service",
+    description="Allow requests for a vendor's access package only from named requestors with an approver",
+    severity=Severity.high,
+    remediation="Keep the vendor access package policy as AzureVendors makes it: requestor_settings "
+    "requests_accepted=False (scope 'NoSubjects'), so only administrators assign the vendor's people.",
+)
+def vendor_access_no_self_service(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    if (skip := _skip(stack, ctx)) is not None:
+        yield skip
+        return
+    for group in vendor_groups(stack):
+        for p in assignment_policies(stack, group):
+            if is_unknown(p.get("requestorSettings")) or is_unknown(p.get("approvalSettings")):
+                yield unknown_until_apply("requestorSettings", p)
+            elif (problem := _request_problem(p)) is not None:
+                yield violation(f"access package policy {_who(p)} (vendor group {_who(group)}): {problem}", p)
+            else:
+                yield compliant(subject=p)
+
+
+POLICIES = (vendor_access_expires, vendor_access_reviewed, vendor_access_no_self_service)

@@ -21,6 +21,7 @@ POLICY = "azuread:index/accessPackageAssignmentPolicy:AccessPackageAssignmentPol
 PIM = "azuread:index/privilegedAccessGroupAssignmentSchedule:PrivilegedAccessGroupAssignmentSchedule"
 EXPIRES = "azure-vendor-access-expires-in-entra"
 REVIEWED = "azure-vendor-access-reviewed-quarterly"
+REQUESTS = "azure-vendor-access-no-self-service"
 CONTACT = "00000000-0000-0000-0000-000000000071"
 # TODAY is 2026-11-22 and access_max_days 365: the window ends 2027-11-22.
 JUNE = "2027-06-30T00:00:00Z"
@@ -129,4 +130,23 @@ SCENARIOS = [
         group("fail_no_package", "juliet"),
     ]),
     Scenario(REVIEWED, [group("mike", "mike")], label="pass_switched_off", ctx={"vendor_access_packages": False}),
+]
+
+SCENARIOS += [
+    Scenario(REQUESTS, [
+        CATALOG_R, STAFF,
+        group("alpha", "alpha"), *package("alpha", "alpha", "pass_admin_assigned"),
+        group("bravo", "bravo"), *package("bravo", "bravo", "pass_named_with_approval",
+                                          requestorSettings={"requestsAccepted": True, "scopeType": "SpecificDirectorySubjects",
+                                                             "requestors": [{"subjectType": "singleUser", "objectId": CONTACT}]},
+                                          approvalSettings={"approvalRequired": True}),
+        group("charlie", "charlie"), *package("charlie", "charlie", "fail_all_external",
+                                              requestorSettings={"requestsAccepted": True, "scopeType": "AllExternalSubjects"},
+                                              approvalSettings={"approvalRequired": True}),
+        group("delta", "delta"), *package("delta", "delta", "fail_named_without_approval",
+                                          requestorSettings={"requestsAccepted": True, "scopeType": "SpecificDirectorySubjects"}),
+        group("echo", "echo"), *package("echo", "echo", "fail_requestors_unset", requestorSettings=None),
+        group("foxtrot", "foxtrot"), *package("foxtrot", "foxtrot", "unk_requestors", requestorSettings=U),
+    ]),
+    Scenario(REQUESTS, [group("mike", "mike")], label="pass_switched_off", ctx={"vendor_access_packages": False}),
 ]
