@@ -730,3 +730,6 @@ SCENARIOS += _SECURITY_BASELINE
 from tests.policies.cases_restricted_reads import SCENARIOS as _RESTRICTED_READS  # noqa: E402
 
 SCENARIOS += _RESTRICTED_READS
+from tests.policies.cases_perimeter import SCENARIOS as _PERIMETER  # noqa: E402
+
+SCENARIOS += _PERIMETER
