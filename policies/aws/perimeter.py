@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from policies.aws.iam_data import covered
 from policies.context import Context
 from policies.core import (
     ResourceView,
@@ -20,8 +21,15 @@ from policies.core import (
     unknown_until_apply,
     violation,
 )
-from policies.aws.iam_data import covered
-from policies.helpers import actions, condition_keys, is_false, is_restricted, json_value, show, statements
+from policies.helpers import (
+    actions,
+    condition_keys,
+    is_false,
+    is_restricted,
+    json_value,
+    show,
+    statements,
+)
 
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")

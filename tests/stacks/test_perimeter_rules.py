@@ -81,3 +81,24 @@ def test_an_expired_vendor_with_a_type_error_still_fails(tmp_path, values):
     with pytest.raises(ConfigError) as err:
         load_environment(tmp_path / "stacks", "dev", today=TODAY)
     assert any("infra:vendors[0].aws_account_id" in line for line in err.value.lines)
+
+
+def test_an_ended_restricted_grant_that_no_longer_fits_is_left_out_too(values):
+    values = _expired_vendor(values, aws_account_id="000000000009", aws_external_id="placeholder-ext-id",
+                             aws_read_resources=["lake-exports"])
+    vendor = values["vendors"][0]
+    vendor["expires"] = (TODAY + timedelta(days=30)).isoformat()
+    # names a bucket the vendor no longer lists and a data set that is gone: both moot once the grant has ended
+    vendor["restricted_grants"] = [{"resource": "lake-raw", "dataset": "old-file", "justification": "placeholder",
+                                    "expires": (TODAY - timedelta(days=1)).isoformat()}]
+    assert paths(values) == []
+    vendor["restricted_grants"][0]["expires"] = (TODAY + timedelta(days=10)).isoformat()
+    assert paths(values) == ["vendors[0].restricted_grants[0].resource", "vendors[0].restricted_grants[0].dataset"]
+
+
+def test_restricted_data_needs_the_network_its_perimeter_is_built_on(values):
+    # the network perimeter's condition (aws:SourceVpce) needs the VPC's S3 endpoint: no network, no environment
+    del values["network"]
+    values["aws"] = {"account_id": "000000000001"}
+    values["datasets"] = [{"name": "voter-file", "classification": "restricted"}]
+    assert "network" in paths(values)
