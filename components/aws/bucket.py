@@ -242,6 +242,8 @@ class SecureBucket(pulumi.ComponentResource):
                 f"bucket {args.bucket_name} needs access_log_bucket for access logging; "
                 "pass the access-log bucket, or set access_logging_enabled: false for the log bucket itself"
             )
+        # Checked now, with placeholder ids, so a missing endpoint fails before any child is registered.
+        network_perimeter_statements(args, ["vpce"] * len(vpc_endpoint_ids), perimeter_exceptions, ci_role_arns)
         self.bucket_name, self.arn = args.bucket_name, args.arn
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(
@@ -317,8 +319,6 @@ class SecureBucket(pulumi.ComponentResource):
                 opts=child,
             )
         fixed = [tls_only_statement(args.bucket_name), *perimeter_statements(args)]
-        # Checked now, with placeholders, so a missing endpoint fails before Pulumi registers anything.
-        network_perimeter_statements(args, ["vpce"] * len(vpc_endpoint_ids), perimeter_exceptions, ci_role_arns)
         document: pulumi.Input[str] = dumps([*fixed, *policy_statements])
         if vpc_endpoint_ids:
             # Endpoint ids are outputs of the network: the document is built once they are known.
