@@ -50,6 +50,10 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.azure import vendor_access
 
     modules += (vendor_access,)
+    # Issue 11: exports immutable (Object Lock).
+    from policies.aws import immutability
+
+    modules += (immutability,)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -297,6 +297,21 @@ class DataLakeSettings(StrictModel):
         },
         description="objects expire after this many days, by classification",
     )
+    network_perimeter_enabled: bool = Field(
+        True,
+        description="buckets holding restricted data deny object reads, writes and listing that do not come through "
+        "the VPC's S3 endpoint (Athena, log delivery and vendors' restricted grants excepted); always on in production",
+    )
+    exports_object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] | None = Field(
+        "COMPLIANCE",
+        description="S3 Object Lock on lake-exports; COMPLIANCE: nobody, not even root, deletes or overwrites an export "
+        "early; GOVERNANCE: only s3:BypassGovernanceRetention can; null: no lock (not allowed in production)",
+    )
+    exports_object_lock_days: int = Field(
+        30, ge=1, le=3650,
+        description="days each export is locked; short on purpose: an export made by mistake cannot be deleted "
+        "before this ends; at most the exports' retention_days",
+    )
 
 
 class RedshiftSettings(StrictModel):

@@ -179,6 +179,8 @@ def access_warnings(env: Environment, today: date) -> list[AccessWarning]:
 
 def vendor_aws_access_is_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     for i, vendor in enumerate(env.vendors):
+        if vendor.expires <= ctx.today:
+            continue  # ended: access_warnings says so and the program leaves the vendor out
         if vendor.aws_account_id and not vendor.aws_external_id:
             yield Problem(
                 f"vendors[{i}].aws_external_id", "is required when aws_account_id is set", None,
@@ -349,6 +351,8 @@ def retention_is_positive_and_complete(env: Environment, ctx: RuleContext) -> It
 def vendor_resources_exist(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     readable = VENDOR_READABLE_RESOURCES if env.aws and env.data_stores.data_lake.enabled else ()
     for i, vendor in enumerate(env.vendors):
+        if vendor.expires <= ctx.today:
+            continue  # ended: left out of the program, so what it names no longer matters
         if not vendor.aws_account_id:
             continue  # vendor_aws_access_is_complete reports it; no role is made without an account
         for j, resource in enumerate(vendor.aws_read_resources):
@@ -366,6 +370,8 @@ def vendor_restricted_reads_are_granted(env: Environment, ctx: RuleContext) -> I
     datasets = {d.name: d.classification for d in env.datasets}
     limit = ctx.today + timedelta(days=RESTRICTED_GRANT_MAX_DAYS)
     for i, vendor in enumerate(env.vendors):
+        if vendor.expires <= ctx.today:
+            continue  # ended: the program leaves the vendor and all its grants out
         granted = {g.resource for g in vendor.restricted_grants}
         if vendor.aws_account_id:
             for j, resource in enumerate(vendor.aws_read_resources):
@@ -377,6 +383,8 @@ def vendor_restricted_reads_are_granted(env: Environment, ctx: RuleContext) -> I
                         f"expires on or before {limit.isoformat()}), or read lake-exports instead",
                     )
         for k, grant in enumerate(vendor.restricted_grants):
+            if grant.expires <= ctx.today:
+                continue  # ended: access_warnings says so and the program leaves the grant out
             path = f"vendors[{i}].restricted_grants[{k}]"
             if grant.resource not in vendor.aws_read_resources:
                 yield Problem(f"{path}.resource", "is not in the vendor's aws_read_resources", grant.resource,
@@ -393,9 +401,7 @@ def vendor_restricted_reads_are_granted(env: Environment, ctx: RuleContext) -> I
             if not grant.justification.strip():
                 yield Problem(f"{path}.justification", "is empty", grant.justification,
                               "say why the vendor needs this restricted data")
-            if grant.expires <= ctx.today:
-                pass  # ended: access_warnings says so and the program leaves the grant out
-            elif grant.expires > limit:
+            if grant.expires > limit:
                 yield Problem(f"{path}.expires", f"is more than {RESTRICTED_GRANT_MAX_DAYS} days away",
                               grant.expires.isoformat(), f"choose a date on or before {limit.isoformat()}")
             if grant.expires > vendor.expires:
@@ -644,6 +650,32 @@ def production_exports_are_immutable(env: Environment, ctx: RuleContext) -> Iter
                       "set it to true so exports and backups cannot be deleted or altered")
 
 
+def production_keeps_the_data_perimeter(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    if env.tier is not Tier.production or env.aws is None or not env.data_stores.data_lake.enabled:
+        return
+    lake = env.data_stores.data_lake
+    if not lake.network_perimeter_enabled:
+        yield Problem("data_stores.data_lake.network_perimeter_enabled", "must be true in production", False,
+                      "remove the line; restricted buckets accept object access only through the VPC endpoint")
+    if lake.exports_object_lock_mode != "COMPLIANCE":
+        yield Problem("data_stores.data_lake.exports_object_lock_mode", "must be COMPLIANCE in production",
+                      lake.exports_object_lock_mode, "set it to COMPLIANCE so no one can alter or delete an export early")
+
+
+def exports_lock_fits_retention(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    lake = env.data_stores.data_lake
+    if not (env.aws and lake.enabled and lake.exports_object_lock_mode):
+        return
+    highest = env.highest_classification()
+    exports = highest if highest.rank <= Classification.internal.rank else Classification.internal
+    kept = lake.retention_days.get(exports)
+    if kept is not None and 1 <= kept < lake.exports_object_lock_days:  # below 1: retention_is_positive says so
+        yield Problem("data_stores.data_lake.exports_object_lock_days",
+                      f"is longer than the exports' retention_days.{exports.value} ({kept})", lake.exports_object_lock_days,
+                      f"choose at most {kept} days, or keep {exports.value} objects longer; lifecycle cannot delete "
+                      "a locked export")
+
+
 def detections_are_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     m365 = env.m365
     if m365.sentinel_detections_enabled and not m365.sentinel_enabled:
@@ -687,6 +719,8 @@ RULES: tuple[Rule, ...] = (
     detections_are_complete,
     production_exports_are_immutable,
     vendor_reviewer_is_known,
+    production_keeps_the_data_perimeter,
+    exports_lock_fits_retention,
 )
 
 

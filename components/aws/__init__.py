@@ -56,6 +56,30 @@ def exports_classification(env: Environment) -> Classification:
     return highest if highest.rank <= Classification.internal.rank else Classification.internal
 
 
+def _perimeter_exceptions(env: Environment) -> dict[str, list[Any]]:
+    """Per restricted lake bucket, the vendor roles its network perimeter lets through, until each grant ends.
+
+    Partner shares never appear here: they read lake-exports only, which never holds restricted
+    data (Partner.classification and PartnerShareArgs refuse it), so it has no network perimeter.
+    """
+    from components.aws.bucket import PerimeterException
+    from components.aws.identity import vendor_role_arn
+
+    assert env.aws is not None
+    exceptions: dict[str, list[Any]] = {}
+    for vendor in env.vendors:
+        if not (vendor.aws_account_id and vendor.aws_external_id):
+            continue  # no role is made for it
+        for resource in env.restricted_lake_resources():
+            ends = [g.expires for g in vendor.restricted_grants if g.resource == resource]
+            if resource in vendor.aws_read_resources and ends:
+                exceptions.setdefault(resource, []).append(PerimeterException(
+                    principal_arn=vendor_role_arn(env.aws.account_id, name_prefix(env), vendor.name),
+                    expires=min([*ends, vendor.expires]),
+                ))  # fmt: skip
+    return exceptions
+
+
 def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     """Every AWS resource of `env`, under one explicit provider pinned to the account and region."""
     from components.aws import partner_share
@@ -64,7 +88,7 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     from components.aws.baseline import AccountBaseline, AccountBaselineArgs
     from components.aws.bucket import AccessLogBucketArgs, access_log_bucket
     from components.aws.budget import Budget, BudgetArgs
-    from components.aws.ci_identity import boundary_arn, deploy_role_arn
+    from components.aws.ci_identity import boundary_arn, deploy_role_arn, plan_role_arn
     from components.aws.data_lake import ACCESS_LOGS, DataLake, DataLakeArgs
     from components.aws.identity import (
         AccountArgs,
@@ -142,10 +166,16 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
                 retention_days=stores.data_lake.retention_days,
                 access_log_retention_days=env.protection.log_retention_days,
                 protect=protect,
+                network_perimeter_enabled=stores.data_lake.network_perimeter_enabled,
+                exports_object_lock_mode=stores.data_lake.exports_object_lock_mode,
+                exports_object_lock_days=stores.data_lake.exports_object_lock_days,
             ),
             kms_key_arns=keys.key_arns,
             extra_statements={"lake-exports": partner_share.bucket_statements(share)},
             extra_tags={"lake-exports": partner_share.expiry_tags(share)},
+            vpc_endpoint_ids=[network.s3_endpoint_id],
+            perimeter_exceptions=_perimeter_exceptions(env),
+            ci_role_arns=[deploy_role_arn(account, prefix), plan_role_arn(account, prefix)],
             opts=opts,
         )
         bucket_names.update(lake.bucket_names)

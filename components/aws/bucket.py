@@ -7,11 +7,16 @@ the log target itself) and ONE bucket policy, because S3 allows one policy per b
 the TLS-only deny plus any statements the caller adds are composed into that document.
 With `object_lock_mode` set, an Object Lock configuration makes every new object version
 immutable for `object_lock_days` (audit logs, exports and backups in production).
+
+A restricted bucket also carries the data perimeter: it denies principals outside its account
+(`perimeter_statements`) and, given the VPC endpoint ids, object reads and writes that do not
+arrive through those endpoints (`network_perimeter_statements`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Literal
 
 import pulumi
@@ -22,6 +27,7 @@ from components.aws.documents import (
     bucket_arn,
     check_bucket_name,
     dumps,
+    expiry_timestamp,
     tls_only_statement,
 )
 from components.tagging import classified
@@ -48,6 +54,82 @@ def perimeter_statements(args: SecureBucketArgs) -> list[Statement]:
             "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
         },
     }]  # fmt: skip
+
+
+OBJECT_DATA_ACTIONS = (
+    "s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject", "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts", "s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags",
+)  # fmt: skip
+"""Reads and writes of object data (object ARNs). Bucket configuration actions (s3:*Bucket*,
+s3:PutEncryptionConfiguration, ...) are left out on purpose: the CI roles run outside the VPC and
+must still manage the bucket, and a deny on s3:PutBucketPolicy would lock everyone but root out."""
+
+LISTING_ACTIONS = ("s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads")
+"""Listing object keys (bucket ARN). HeadBucket, which Pulumi's refresh of a bucket calls, is
+authorised as s3:ListBucket, so the CI roles are excepted from the listing deny only."""
+
+CALLED_VIA = ("athena.amazonaws.com",)
+"""Services whose forward access sessions (the caller's own credentials, from the service's
+network) may reach restricted objects from outside the VPC: Athena reads the lake and writes
+query results to the curated bucket. Athena's requests never carry aws:SourceVpce."""
+
+
+class PerimeterException(StrictModel):
+    """A principal allowed past the network perimeter of one bucket until a date (a vendor's restricted grant)."""
+
+    principal_arn: str = Field(pattern=r"^arn:aws:iam::\d{12}:role/[A-Za-z0-9+=,.@_-]+$")
+    expires: date = Field(description="from the start of this day (UTC) the bucket denies the principal outright")
+
+
+def network_perimeter_statements(
+    args: SecureBucketArgs,
+    vpc_endpoint_ids: Sequence[str],
+    exceptions: Sequence[PerimeterException] = (),
+    ci_role_arns: Sequence[str] = (),
+) -> list[Statement]:
+    """For restricted data: deny object reads, writes and listing that do not come through the VPC endpoints.
+
+    A stolen session (a phished analyst's, a leaked CI token's) used from anywhere else gets
+    nothing from the bucket. Exceptions: AWS service principals (log delivery), Athena acting
+    with its caller's own permissions, the declared vendor grants (each denied outright from
+    its expiry, whatever its role still says) and, for listing only, the CI roles (bucket refresh).
+    """
+    if args.classification is not Classification.restricted or not args.network_perimeter_enabled:
+        return []
+    if not vpc_endpoint_ids:
+        raise ValueError(
+            f"bucket {args.bucket_name} holds restricted data and needs vpc_endpoint_ids for its network "
+            "perimeter; pass the network's S3 endpoint id, or set network_perimeter_enabled=False"
+        )
+    arn = args.arn
+    vendors = sorted(e.principal_arn for e in exceptions)
+
+    def outside(excepted: list[str]) -> dict:
+        condition: dict = {
+            "StringNotEqualsIfExists": {"aws:SourceVpce": sorted(vpc_endpoint_ids)},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+            "ForAllValues:StringNotEquals": {"aws:CalledVia": list(CALLED_VIA)},
+        }
+        if excepted:
+            condition["ArnNotLikeIfExists"] = {"aws:PrincipalArn": excepted}
+        return condition
+
+    statements: list[Statement] = [
+        {"Sid": "DenyObjectAccessOutsideTheVpc", "Effect": "Deny", "Principal": {"AWS": "*"},
+         "Action": list(OBJECT_DATA_ACTIONS), "Resource": f"{arn}/*", "Condition": outside(vendors)},
+        {"Sid": "DenyListingOutsideTheVpc", "Effect": "Deny", "Principal": {"AWS": "*"},
+         "Action": list(LISTING_ACTIONS), "Resource": arn, "Condition": outside(sorted({*vendors, *ci_role_arns}))},
+    ]  # fmt: skip
+    for e in sorted(exceptions, key=lambda e: e.principal_arn):
+        role = e.principal_arn.rsplit("/", 1)[1]
+        statements.append(
+            {"Sid": f"DenyAfterExpiry{''.join(p.capitalize() for p in role.split('-'))}", "Effect": "Deny",
+             "Principal": {"AWS": "*"}, "Action": [*OBJECT_DATA_ACTIONS, *LISTING_ACTIONS],
+             "Resource": [arn, f"{arn}/*"],
+             "Condition": {"ArnEquals": {"aws:PrincipalArn": e.principal_arn},
+                           "DateGreaterThanEquals": {"aws:CurrentTime": expiry_timestamp(e.expires)}}}  # fmt: skip
+        )
+    return statements
 
 
 class SecureBucketArgs(StrictModel):
@@ -85,6 +167,11 @@ class SecureBucketArgs(StrictModel):
     )
     perimeter_enabled: bool = Field(
         True, description="restricted buckets deny principals outside account_id (AWS services excepted)"
+    )
+    network_perimeter_enabled: bool = Field(
+        True,
+        description="restricted buckets deny object access that does not come through the VPC endpoints "
+        "(needs vpc_endpoint_ids); off: a valid session reads the data from any network",
     )
 
     @field_validator("bucket_name")
@@ -138,6 +225,9 @@ class SecureBucket(pulumi.ComponentResource):
         kms_key_arn: pulumi.Input[str] | None = None,
         access_log_bucket: pulumi.Input[str] | None = None,
         policy_statements: Sequence[Statement] = (),
+        vpc_endpoint_ids: Sequence[pulumi.Input[str]] = (),
+        perimeter_exceptions: Sequence[PerimeterException] = (),
+        ci_role_arns: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("civic:aws:SecureBucket", name, None, opts)
@@ -152,6 +242,8 @@ class SecureBucket(pulumi.ComponentResource):
                 f"bucket {args.bucket_name} needs access_log_bucket for access logging; "
                 "pass the access-log bucket, or set access_logging_enabled: false for the log bucket itself"
             )
+        # Checked now, with placeholder ids, so a missing endpoint fails before any child is registered.
+        network_perimeter_statements(args, ["vpce"] * len(vpc_endpoint_ids), perimeter_exceptions, ci_role_arns)
         self.bucket_name, self.arn = args.bucket_name, args.arn
         child = pulumi.ResourceOptions(parent=self)
         self.bucket = aws.s3.Bucket(
@@ -226,10 +318,18 @@ class SecureBucket(pulumi.ComponentResource):
                 target_prefix=f"{args.bucket_name}/",
                 opts=child,
             )
+        fixed = [tls_only_statement(args.bucket_name), *perimeter_statements(args)]
+        document: pulumi.Input[str] = dumps([*fixed, *policy_statements])
+        if vpc_endpoint_ids:
+            # Endpoint ids are outputs of the network: the document is built once they are known.
+            document = pulumi.Output.all(*vpc_endpoint_ids).apply(
+                lambda ids: dumps([*fixed, *network_perimeter_statements(args, ids, perimeter_exceptions, ci_role_arns),
+                                   *policy_statements])
+            )
         self.policy = aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=bucket_id,
-            policy=dumps([tls_only_statement(args.bucket_name), *perimeter_statements(args), *policy_statements]),
+            policy=document,
             # PutBucketPolicy races with the public access block and ownership controls otherwise.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[self.public_access_block, ownership]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import pulumi
 from pydantic import Field, model_validator
 
 from components.aws.bucket import (
     AccessLogBucketArgs,
+    PerimeterException,
     SecureBucket,
     SecureBucketArgs,
     access_log_bucket,
@@ -50,6 +52,14 @@ class DataLakeArgs(StrictModel):
     perimeter_enabled: bool = Field(
         True, description="restricted buckets deny every principal outside account_id (AWS services excepted)"
     )
+    network_perimeter_enabled: bool = Field(
+        True, description="restricted buckets deny object access that does not come through vpc_endpoint_ids"
+    )
+    exports_object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] | None = Field(
+        "COMPLIANCE", description="Object Lock on lake-exports; COMPLIANCE: not even root deletes an export early; "
+        "None: no lock"
+    )
+    exports_object_lock_days: int = Field(30, ge=1, le=3650, description="days each export object version is locked")
 
     @model_validator(mode="after")
     def _check(self) -> DataLakeArgs:
@@ -64,6 +74,12 @@ class DataLakeArgs(StrictModel):
                 raise ValueError(
                     f"retention_days has no entry for {classification.value}; add one so its objects expire"
                 )
+        kept = self.retention_days.get(self.exports_classification)
+        if self.exports_object_lock_mode and kept is not None and kept < self.exports_object_lock_days:
+            raise ValueError(
+                f"exports_object_lock_days ({self.exports_object_lock_days}) is longer than the exports' retention "
+                f"({kept} days); lifecycle cannot delete locked objects, so shorten the lock or keep exports longer"
+            )
         return self
 
     def bucket_name(self, role: str) -> str:
@@ -87,12 +103,16 @@ class DataLake(pulumi.ComponentResource):
         kms_key_arns: Mapping[str, pulumi.Input[str]],
         extra_statements: Mapping[str, Sequence[Statement]] | None = None,
         extra_tags: Mapping[str, Mapping[str, str]] | None = None,
+        vpc_endpoint_ids: Sequence[pulumi.Input[str]] = (),
+        perimeter_exceptions: Mapping[str, Sequence[PerimeterException]] | None = None,
+        ci_role_arns: Sequence[str] = (),
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("civic:aws:DataLake", name, None, opts)
+        perimeter_exceptions = perimeter_exceptions or {}
         extra_statements = extra_statements or {}
         extra_tags = extra_tags or {}
-        unknown = set(extra_statements) | set(extra_tags)
+        unknown = set(extra_statements) | set(extra_tags) | set(perimeter_exceptions)
         unknown -= set(LAKE_ROLES)
         if unknown:
             raise ValueError(
@@ -132,10 +152,18 @@ class DataLake(pulumi.ComponentResource):
                     protect=args.protect,
                     account_id=args.account_id,
                     perimeter_enabled=args.perimeter_enabled,
+                    network_perimeter_enabled=args.network_perimeter_enabled,
+                    **(
+                        {"object_lock_mode": args.exports_object_lock_mode, "object_lock_days": args.exports_object_lock_days}
+                        if role == "lake-exports" and args.exports_object_lock_mode else {}
+                    ),
                 ),
                 kms_key_arn=key,
                 access_log_bucket=self.access_logs.bucket.id,
                 policy_statements=list(extra_statements.get(role, ())),
+                vpc_endpoint_ids=vpc_endpoint_ids,
+                perimeter_exceptions=list(perimeter_exceptions.get(role, ())),
+                ci_role_arns=ci_role_arns,
                 opts=child,
             )
         self.bucket_names = {role: bucket.bucket_name for role, bucket in self.buckets.items()}

@@ -71,6 +71,11 @@ class VendorRoleArgs(StrictModel):
         return min(dates) if dates else None
 
 
+def vendor_role_arn(account_id: str, name_prefix: str, vendor: str) -> str:
+    """The vendor role's ARN, known before it exists: '<prefix>-vendor-<name>'."""
+    return f"arn:aws:iam::{account_id}:role/{name_prefix}-vendor-{vendor}"
+
+
 def vendor_trust_policy(vendor: VendorRoleArgs) -> str:
     """Trust the vendor account only with its ExternalId and only until the expiry date."""
     return dumps(
@@ -306,7 +311,7 @@ class AwsIdentity(pulumi.ComponentResource):
                 policy=dumps(statements),
                 opts=child,
             )
-        return f"arn:aws:iam::{args.account.account_id}:role/{role_name}"
+        return vendor_role_arn(args.account.account_id, args.account.name_prefix, vendor.name)
 
     def _create_permission_sets(self, args: AwsIdentityArgs) -> None:
         import pulumi_aws as aws

@@ -146,6 +146,8 @@ class Network(pulumi.ComponentResource):
     private_route_table_ids: list[pulumi.Output[str]]
     s3_prefix_list_id: pulumi.Output[str]
     """The S3 gateway endpoint's prefix list, for security group egress rules."""
+    s3_endpoint_id: pulumi.Output[str]
+    """The S3 gateway endpoint: the one path restricted buckets accept object access from (aws:SourceVpce)."""
 
     def __init__(
         self,
@@ -365,6 +367,7 @@ class Network(pulumi.ComponentResource):
             opts=self._opts(),
         )
         self.s3_prefix_list_id = self.s3_endpoint.prefix_list_id
+        self.s3_endpoint_id = self.s3_endpoint.id
         if not args.interface_endpoints:
             return
         group = aws.ec2.SecurityGroup(

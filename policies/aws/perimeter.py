@@ -1,10 +1,12 @@
 """AWS data perimeter: VPC endpoints admit only the account's principals, restricted buckets deny
-everyone outside the account, and Redshift keeps its traffic inside the VPC."""
+everyone outside the account and object access from outside the VPC endpoints, and Redshift keeps
+its traffic inside the VPC."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from policies.aws.iam_data import covered
 from policies.context import Context
 from policies.core import (
     ResourceView,
@@ -19,7 +21,15 @@ from policies.core import (
     unknown_until_apply,
     violation,
 )
-from policies.helpers import condition_keys, is_false, is_restricted, json_value, show, statements
+from policies.helpers import (
+    actions,
+    condition_keys,
+    is_false,
+    is_restricted,
+    json_value,
+    show,
+    statements,
+)
 
 ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
 BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -87,6 +97,60 @@ def restricted_bucket_perimeter(stack: StackView, ctx: Context) -> Iterator[Verd
                             "account; add a Deny with StringNotEqualsIfExists aws:PrincipalAccount", bucket)
 
 
+NETWORK_KEYS = ("aws:sourcevpce", "aws:sourcevpc")
+NEGATED = ("StringNotEquals", "StringNotEqualsIfExists")
+OBJECT_READ = ("s3:GetObject", "s3:GetObjectVersion", "s3:PutObject")
+BUCKET_MANAGEMENT = ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketPublicAccessBlock",
+                     "s3:PutEncryptionConfiguration", "s3:GetBucketPolicy")  # fmt: skip
+
+
+def _network_fence(statement: Mapping) -> bool:
+    """A Deny whose condition is 'the request did not come through these VPC endpoints (or VPC)'."""
+    return statement.get("Effect") == "Deny" and any(
+        key in block for op, block in condition_keys(statement).items() if op in NEGATED for key in NETWORK_KEYS
+    )
+
+
+@stack_policy(
+    name="aws-restricted-bucket-network-perimeter",
+    description="Deny object reads and writes on restricted S3 buckets unless they come through the VPC endpoint "
+    "(required in production; judged elsewhere when present)",
+    severity=Severity.critical,
+    remediation="The data lake passes the network's S3 endpoint id to each restricted bucket, whose policy then holds "
+    "DenyObjectAccessOutsideTheVpc (aws:SourceVpce) for object actions only; keep "
+    "data_stores.data_lake.network_perimeter_enabled true.",
+    data_protection=True,
+)
+def restricted_bucket_network_perimeter(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    restricted = [b for b in stack.of_type(*BUCKETS) if is_restricted(b)]
+    if not restricted:
+        yield not_applicable("no restricted bucket in this stack")
+        return
+    for bucket in restricted:
+        docs = [json_value(p.get("policy")) for p in stack.dependents(bucket.urn, types=[BUCKET_POLICY], prop="bucket")]
+        if any(is_unknown(d) for d in docs):
+            # The endpoint id is an output of the network: unknown until the first apply.
+            yield unknown_until_apply("the bucket policy", bucket)
+            continue
+        fences = [s for d in docs for s in statements(d) if _network_fence(s)]
+        reads = [s for s in fences if covered(actions(s), OBJECT_READ)]
+        lockout = [a for s in fences for a in covered(actions(s), BUCKET_MANAGEMENT)]
+        if not reads and not ctx.is_production:
+            # Below production the model may switch it off; production always has it (infra validate).
+            yield not_applicable("no network perimeter outside production "
+                                 "(data_stores.data_lake.network_perimeter_enabled is false)", bucket)
+        elif not reads:
+            yield violation(f"restricted bucket {bucket.name}: no policy statement denies s3:GetObject and s3:PutObject "
+                            "from outside the VPC endpoint, so a stolen session reads the data from any network; add a "
+                            "Deny with StringNotEqualsIfExists aws:SourceVpce", bucket)
+        elif lockout:
+            yield violation(f"restricted bucket {bucket.name}: the VPC endpoint deny also covers {lockout[0]}, which "
+                            "locks the CI deploy role (outside the VPC) out of the bucket's configuration; deny object "
+                            "actions only", bucket)
+        else:
+            yield compliant(subject=bucket)
+
+
 @resource_policy(
     name="aws-redshift-enhanced-vpc-routing",
     description="Keep Redshift Serverless traffic in the VPC with enhanced VPC routing",
@@ -104,4 +168,5 @@ def redshift_vpc_routing(r: ResourceView, ctx: Context) -> Verdict:
     return compliant()
 
 
-POLICIES = (endpoint_own_principals, restricted_bucket_perimeter, redshift_vpc_routing)
+POLICIES = (endpoint_own_principals, restricted_bucket_perimeter, redshift_vpc_routing,
+            restricted_bucket_network_perimeter)

@@ -124,7 +124,9 @@ def test_env_gives_the_state_its_tier(tmp_project, tmp_path):
     findings = [(f["policy"], f["name"]) for f in json.loads(with_env.stdout)["findings"]]
     assert ("aws-rds-deletion-protection-in-prod", "db") in findings
     # The state's resources carry environment=dev: audited as prod, tag-values-valid says so.
-    assert {p for p, _ in findings} == {"aws-rds-deletion-protection-in-prod", "tag-values-valid"}
+    # ... and its backups sit in no locked AWS Backup vault (advisory in production).
+    assert {p for p, _ in findings} == {"aws-rds-deletion-protection-in-prod", "tag-values-valid",
+                                        "aws-database-backups-locked"}
 
 
 @pytest.mark.parametrize(

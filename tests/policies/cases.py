@@ -733,3 +733,6 @@ SCENARIOS += _RESTRICTED_READS
 from tests.policies.cases_vendor_access import SCENARIOS as _VENDOR_ACCESS  # noqa: E402
 
 SCENARIOS += _VENDOR_ACCESS
+from tests.policies.cases_perimeter import SCENARIOS as _PERIMETER  # noqa: E402
+
+SCENARIOS += _PERIMETER

@@ -30,6 +30,7 @@ from tests.components.aws.conftest import (
 )
 
 KEY = "arn:aws:kms:us-east-1:000000000003:key/restricted"
+VPCE = ["vpce-0000000000000000a"]
 EXTRA = {"Sid": "Extra", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000902:root"},
          "Action": "s3:GetObject", "Resource": "arn:aws:s3:::caf-test-data/x/*"}  # fmt: skip
 
@@ -50,6 +51,7 @@ def cap():
             kms_key_arn=KEY,
             access_log_bucket="caf-test-access-logs",
             policy_statements=[EXTRA],
+            vpc_endpoint_ids=VPCE,
         )
     )
 
@@ -116,7 +118,7 @@ def test_one_policy_holds_the_tls_deny_and_the_extra_statements(cap, bucket):
 def test_unprotected_when_asked():
     cap = capture(
         lambda: SecureBucket(
-            "data", _args(protect=False), kms_key_arn=KEY, access_log_bucket="logs"
+            "data", _args(protect=False), kms_key_arn=KEY, access_log_bucket="logs", vpc_endpoint_ids=VPCE
         )
     )
     assert one(cap, BUCKET).protect is False
@@ -178,7 +180,8 @@ def test_access_log_bucket_admits_only_s3_logging_for_this_account_and_prefix(lo
 def test_restricted_bucket_denies_principals_outside_its_account_and_needs_the_account():
     with pytest.raises(ValueError, match="needs account_id for its perimeter"):
         _args(account_id=None)
-    cap = capture(lambda: SecureBucket("data", _args(), kms_key_arn=KEY, access_log_bucket="caf-test-logs"))
+    cap = capture(lambda: SecureBucket("data", _args(), kms_key_arn=KEY, access_log_bucket="caf-test-logs",
+                                       vpc_endpoint_ids=VPCE))
     (policy,) = cap.of_type(POLICY)
     fence = statement(document(policy), "DenyPrincipalsOutsideTheAccount")
     assert fence["Effect"] == "Deny" and fence["Resource"] == ["arn:aws:s3:::caf-test-data", "arn:aws:s3:::caf-test-data/*"]
@@ -187,3 +190,40 @@ def test_restricted_bucket_denies_principals_outside_its_account_and_needs_the_a
                                             kms_key_arn=KEY, access_log_bucket="caf-test-logs"))
     (policy,) = internal.of_type(POLICY)
     assert "DenyPrincipalsOutsideTheAccount" not in policy.inputs["policy"]
+
+
+def test_restricted_bucket_needs_the_vpc_endpoint_for_its_network_perimeter():
+    with pytest.raises(Exception, match="needs vpc_endpoint_ids for its network perimeter"):
+        capture(lambda: SecureBucket("data", _args(), kms_key_arn=KEY, access_log_bucket="logs"))
+    off = capture(lambda: SecureBucket("data", _args(network_perimeter_enabled=False), kms_key_arn=KEY,
+                                       access_log_bucket="logs"))
+    (policy,) = off.of_type(POLICY)
+    assert "OutsideTheVpc" not in policy.inputs["policy"]
+    internal = capture(lambda: SecureBucket("data", _args(classification=Classification.internal, account_id=None),
+                                            kms_key_arn=KEY, access_log_bucket="logs", vpc_endpoint_ids=VPCE))
+    (policy,) = internal.of_type(POLICY)
+    assert "OutsideTheVpc" not in policy.inputs["policy"]
+
+
+def test_network_perimeter_denies_object_data_outside_the_endpoint_with_dated_exceptions():
+    from datetime import date
+
+    from components.aws.bucket import PerimeterException, network_perimeter_statements
+    from policies.aws.iam_data import covered
+
+    vendor = PerimeterException(principal_arn="arn:aws:iam::000000000003:role/caf-test-vendor-acme",
+                                expires=date(2027, 1, 15))
+    ci = ["arn:aws:iam::000000000003:role/caf-test-ci-deploy"]
+    objects, listing, ends = network_perimeter_statements(_args(), ["vpce-b", "vpce-a"], [vendor], ci)
+    assert objects["Condition"]["StringNotEqualsIfExists"] == {"aws:SourceVpce": ["vpce-a", "vpce-b"]}
+    assert objects["Condition"]["ArnNotLikeIfExists"] == {"aws:PrincipalArn": [vendor.principal_arn]}
+    assert listing["Condition"]["ArnNotLikeIfExists"] == {"aws:PrincipalArn": [ci[0], vendor.principal_arn]}
+    # object data only: configuration stays manageable from outside the VPC
+    assert covered(objects["Action"], ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObjectVersion",
+                                       "s3:PutObjectAcl"]) == ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject",
+                                                               "s3:DeleteObjectVersion", "s3:PutObjectAcl"]
+    assert covered([*objects["Action"], *listing["Action"]],
+                   ["s3:PutBucketPolicy", "s3:GetBucketPolicy", "s3:PutBucketObjectLockConfiguration",
+                    "s3:PutEncryptionConfiguration", "s3:PutBucketVersioning", "s3:GetBucketTagging"]) == []
+    assert ends["Sid"] == "DenyAfterExpiryCafTestVendorAcme"
+    assert ends["Condition"]["DateGreaterThanEquals"] == {"aws:CurrentTime": "2027-01-15T00:00:00Z"}

@@ -29,6 +29,7 @@ KEYS = {
 }
 PARTNER_STATEMENT = {"Sid": "PartnerX", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::000000000902:root"},
                      "Action": "s3:GetObject", "Resource": "arn:aws:s3:::caf-prod-lake-exports/x/*"}  # fmt: skip
+VPCE = ["vpce-0000000000000000a"]
 FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
 
 
@@ -44,7 +45,7 @@ def cap():
         lambda: DataLake(
             "lake", _args(), kms_key_arns=KEYS,
             extra_statements={"lake-exports": [PARTNER_STATEMENT]},
-            extra_tags={"lake-exports": {"share-expires-x": "2027-05-31"}},
+            extra_tags={"lake-exports": {"share-expires-x": "2027-05-31"}}, vpc_endpoint_ids=VPCE,
         )
     )  # fmt: skip
 
@@ -127,7 +128,8 @@ def test_partner_statements_and_tags_only_on_exports(cap, buckets):
     for name in ("caf-prod-lake-raw", "caf-prod-lake-curated"):
         (policy,) = tied_to(cap, buckets[name], POLICY)
         assert [s["Sid"] for s in document(policy)["Statement"]] == [
-            "DenyInsecureTransport", "DenyPrincipalsOutsideTheAccount"]
+            "DenyInsecureTransport", "DenyPrincipalsOutsideTheAccount", "DenyObjectAccessOutsideTheVpc",
+            "DenyListingOutsideTheVpc"]
         assert "share-expires-x" not in buckets[name].inputs["tags"]
 
 
@@ -142,7 +144,7 @@ def test_exports_can_never_be_restricted():
 
 def test_missing_key_is_a_clear_error():
     with pytest.raises(Exception, match="no KMS key for classification internal"):
-        capture(lambda: DataLake("lake", _args(), kms_key_arns={"restricted": KEYS["restricted"]}))
+        capture(lambda: DataLake("lake", _args(), kms_key_arns={"restricted": KEYS["restricted"]}, vpc_endpoint_ids=VPCE))
 
 
 def test_unknown_bucket_role_for_extra_statements_is_rejected():
@@ -164,7 +166,8 @@ def test_restricted_buckets_deny_principals_outside_the_account_and_exports_do_n
     from tests.components.aws.conftest import ACCOUNT, BUCKET, POLICY, capture, tied_to
 
     keys = {c: f"arn:aws:kms:us-east-1:{ACCOUNT}:key/{c}" for c in ("public", "internal", "restricted")}
-    cap = capture(lambda: DataLake("lake", DataLakeArgs(name_prefix="caf-prod", account_id=ACCOUNT), kms_key_arns=keys))
+    cap = capture(lambda: DataLake("lake", DataLakeArgs(name_prefix="caf-prod", account_id=ACCOUNT), kms_key_arns=keys,
+                                   vpc_endpoint_ids=VPCE))
     for bucket in cap.of_type(BUCKET):
         (policy,) = tied_to(cap, bucket, POLICY)
         sids = {s["Sid"]: s for s in _json.loads(policy.inputs["policy"])["Statement"]}
@@ -177,3 +180,15 @@ def test_restricted_buckets_deny_principals_outside_the_account_and_exports_do_n
         else:
             # exports are shared with partners; the access-log bucket receives S3's log delivery
             assert "DenyPrincipalsOutsideTheAccount" not in sids, name
+
+
+def test_exports_are_object_locked_by_default_and_the_lock_fits_their_retention(cap, buckets):
+    from tests.components.aws.conftest import one
+
+    lock = one(cap, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")
+    assert buckets["caf-prod-lake-exports"].urn in lock.property_dependencies["bucket"]
+    assert lock.inputs["rule"] == {"defaultRetention": {"mode": "COMPLIANCE", "days": 30.0}}
+    assert "objectLockEnabled" not in buckets["caf-prod-lake-exports"].inputs  # turned on in place, no replacement
+    with pytest.raises(ValidationError, match=r"exports_object_lock_days \(800\) is longer than the exports' retention"):
+        _args(exports_object_lock_days=800)
+    assert _args(exports_object_lock_mode=None, exports_object_lock_days=800).exports_object_lock_mode is None
