@@ -46,6 +46,10 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.aws import restricted_reads
 
     modules += (restricted_reads,)
+    # Issue 10: checks over several stacks at once (infra policy check --all).
+    from policies.azure import cross_stack
+
+    modules += (cross_stack,)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

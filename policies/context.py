@@ -128,6 +128,8 @@ class Context:
     """Switched-on optional baseline controls of the tenant stack: 'admin-us-only', 'risk-policies'."""
     tenant_environments: tuple[str, ...] = ()
     """In the tenant stack: the environments whose CI identities it creates (and tags with their names)."""
+    azure_tenant_id: str | None = None
+    """The Entra tenant the stack's azuread resources live in; None without Azure or an environment."""
 
     @property
     def is_production(self) -> bool:
@@ -172,6 +174,7 @@ class Context:
             "tenant_environments": list(self.tenant_environments),
             "break_glass_object_ids": list(self.break_glass_object_ids),
             "conditional_access_switches": list(self.conditional_access_switches),
+            "azure_tenant_id": self.azure_tenant_id,
         }
 
     @classmethod
@@ -205,6 +208,7 @@ class Context:
             break_glass_object_ids=tuple(str(i) for i in data.get("break_glass_object_ids") or ()),
             conditional_access_switches=tuple(str(i) for i in data.get("conditional_access_switches") or ()),
             tenant_environments=tuple(str(i) for i in data.get("tenant_environments") or ()),
+            azure_tenant_id=str(data["azure_tenant_id"]) if data.get("azure_tenant_id") else None,
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
@@ -244,6 +248,7 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
         conditional_access_switches=_ca_switches(env),
         tenant_environments=tuple(env.tenant.environments) if getattr(env, "tenant", None) is not None else (),
+        azure_tenant_id=str(env.azure.tenant_id) if env.azure is not None else None,
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(
