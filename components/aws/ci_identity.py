@@ -13,6 +13,10 @@ Read as a thief holding a workflow token:
   (`iam:PermissionsBoundary`); key policy, grant and key deletion only on keys tagged as
   this environment's; explicit denies on restricted-data keys and buckets (no deletion, no
   public exposure) and on the CI roles and the boundary themselves.
+- **tenant plan** (`<prefix>-ci-tenant-plan`, GitHub environment `tenant-plan`, only when
+  `tenant_plan_environment` is set): the tenant stack's previews and drift read what that stack
+  manages in this account (the CI roles, their policies, the boundary and the OIDC provider) and
+  nothing else, every data-plane read denied as for the plan role.
 - **boundary** (`<prefix>-ci-boundary`): the ceiling of the deploy role and of every role it
   creates: the platform's services only, never long-lived credentials, never an AWS-managed
   policy attachment, never a role without this boundary, never a change to the boundary,
@@ -136,6 +140,10 @@ class CiIdentityArgs(StrictModel):
     create_oidc_provider: bool = Field(
         True, description="off: the account already has the GitHub OIDC provider (one per account)"
     )
+    tenant_plan_environment: str | None = Field(
+        None, description="GitHub environment of the tenant stack's previews and drift ('tenant-plan'): a role "
+        "'<prefix>-ci-tenant-plan' that reads the CI roles, their policies and the OIDC provider; none when omitted",
+    )
 
     @property
     def deploy_role_name(self) -> str:
@@ -144,6 +152,10 @@ class CiIdentityArgs(StrictModel):
     @property
     def plan_role_name(self) -> str:
         return f"{self.name_prefix}-ci-plan"
+
+    @property
+    def tenant_plan_role_name(self) -> str:
+        return f"{self.name_prefix}-ci-tenant-plan"
 
     @property
     def boundary_name(self) -> str:
@@ -189,6 +201,8 @@ def protected_statements(args: CiIdentityArgs) -> list[Statement]:
     """Explicit denies shared by the deploy policy and the boundary: the cloud enforces them."""
     acct = args.account_id
     ci_roles = [args.role_arn(args.deploy_role_name), args.role_arn(args.plan_role_name)]
+    if args.tenant_plan_environment:
+        ci_roles.append(args.role_arn(args.tenant_plan_role_name))
     statements: list[Statement] = [
         {"Sid": "DenyCiRoleChanges", "Effect": "Deny", "Action": list(ROLE_CHANGES), "Resource": ci_roles},
         {"Sid": "DenyBoundaryChanges", "Effect": "Deny",
@@ -261,6 +275,26 @@ def plan_statements(args: CiIdentityArgs) -> list[Statement]:
         deny = {**deny, "Action": [a for a in deny["Action"] if not a.startswith("s3:")]}
     statements.append(deny)
     return statements
+
+
+TENANT_PLAN_READS = (
+    "iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
+    "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:ListPolicyTags",
+    "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
+)  # fmt: skip
+"""What a refresh of the tenant stack's resources in this account reads: roles, policies, the OIDC provider."""
+
+
+def tenant_plan_statements(args: CiIdentityArgs) -> list[Statement]:
+    """The tenant stack's plan role: read what the tenant stack manages here (the CI roles, their
+    policies and the boundary, the OIDC provider), and nothing else; every data-plane read denied."""
+    acct = args.account_id
+    return [
+        {"Sid": "ReadTenantStackResources", "Effect": "Allow", "Action": list(TENANT_PLAN_READS),
+         "Resource": [f"arn:aws:iam::{acct}:role/{args.name_prefix}-ci-*",
+                      f"arn:aws:iam::{acct}:policy/{args.name_prefix}-ci-*", args.oidc_provider_arn]},
+        {"Sid": "DenyDataPlaneReads", "Effect": "Deny", "Action": list(DATA_READ_ACTIONS), "Resource": "*"},
+    ]  # fmt: skip
 
 
 def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
@@ -541,6 +575,20 @@ class AwsCiIdentity(pulumi.ComponentResource):
             f"{name}-plan-policy", name="plan-no-data", role=self.plan_role.id,
             policy=dumps(plan_statements(args)), opts=child,
         )
+        if args.tenant_plan_environment:
+            # The tenant stack's previews and drift: no ReadOnlyAccess, only what that stack manages here.
+            tenant_plan = aws.iam.Role(
+                f"{name}-tenant-plan", name=args.tenant_plan_role_name,
+                description=f"GitHub Actions previews and drift of the tenant stack of {args.github_repository}: "
+                "the CI roles and policies of this account, no data",
+                assume_role_policy=trust_policy(args, args.tenant_plan_environment),
+                max_session_duration=SESSION_SECONDS, permissions_boundary=boundary.arn,
+                tags={**tags, "ci-identity": "plan"}, opts=child,
+            )
+            aws.iam.RolePolicy(
+                f"{name}-tenant-plan-policy", name="tenant-plan-read", role=tenant_plan.id,
+                policy=dumps(tenant_plan_statements(args)), opts=child,
+            )
         self.deploy_role = aws.iam.Role(
             f"{name}-deploy", name=args.deploy_role_name,
             description=f"GitHub Actions deploys {args.github_repository} environment {args.environment}",

@@ -87,6 +87,13 @@ DEPLOY_NOT_ACTIONS = (
 )
 """Key listing, log reading and switching Sentinel off: never the deploy identity's."""
 
+TENANT_PLAN_ACTIONS = (
+    "Microsoft.Authorization/roleDefinitions/read",
+    "Microsoft.Authorization/roleAssignments/read",
+)
+"""What the tenant stack's plan identity reads in an environment's subscription: the CI roles it defines
+and their assignments (a refresh of the tenant stack), no resource, no data."""
+
 SUBSCRIPTION_ACTIONS = (
     "Microsoft.Resources/subscriptions/resourceGroups/read",
     "Microsoft.Resources/subscriptions/resourceGroups/write",
@@ -135,6 +142,10 @@ class AzureCiIdentityArgs(StrictModel):
     role_assignments_enabled: bool = Field(
         True, description="off: identities only, for the bootstrap run before the resource group exists"
     )
+    tenant_plan_reads_resource_group: bool = Field(
+        False, description="on (the tenant's log environment): the tenant stack's plan identity is also Reader on "
+        "the resource group, where the tenant stack keeps the Sentinel rules and the Office 365 connector",
+    )
 
     @property
     def prefix(self) -> str:
@@ -159,7 +170,8 @@ class AzureCiIdentity(pulumi.ComponentResource):
     plan_client_id: pulumi.Output[str]
     deploy_client_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: AzureCiIdentityArgs, *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: AzureCiIdentityArgs, *, tenant_plan_principal_id: pulumi.Input[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:  # fmt: skip
         super().__init__("civic:entra:CiIdentity", name, None, opts)
         self._name, self._args = name, args
         plan_app, plan_sp = self._identity("plan", f"{args.environment}-plan",
@@ -167,6 +179,8 @@ class AzureCiIdentity(pulumi.ComponentResource):
         deploy_app, deploy_sp = self._identity("deploy", args.environment, "deployments")
         if args.role_assignments_enabled:
             self._assign(plan_sp, deploy_sp)
+            if tenant_plan_principal_id is not None:
+                self._assign_tenant_plan(tenant_plan_principal_id)
         self.plan_client_id = plan_app.client_id
         self.deploy_client_id = deploy_app.client_id
         self.register_outputs({"name": args.prefix, "resource_id": deploy_app.id, "plan_client_id": plan_app.client_id,
@@ -233,3 +247,31 @@ class AzureCiIdentity(pulumi.ComponentResource):
             principal_type="ServicePrincipal", role_definition_id=subscription_role.id,
             description=f"CI deploy of {args.environment}: resource group and Defender plans", opts=child,
         )
+
+    def _assign_tenant_plan(self, principal_id: pulumi.Input[str]) -> None:
+        """The tenant stack's plan identity reads the CI roles and assignments here (and, in the log
+        environment, the resource group holding the tenant's Sentinel rules and connector)."""
+        import pulumi_azure_native as azure_native
+
+        args, child = self._args, pulumi.ResourceOptions(parent=self)
+        sub = args.subscription_scope
+        role = azure_native.authorization.RoleDefinition(
+            f"{self._name}-tenant-plan-role", role_definition_id=args.role_guid("tenant-plan"),
+            role_name=f"{args.prefix}-ci-tenant-plan",
+            description=f"Tenant stack previews and drift: the CI roles and role assignments of {args.environment}",
+            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
+            permissions=[azure_native.authorization.PermissionArgs(
+                actions=list(TENANT_PLAN_ACTIONS), not_actions=[], data_actions=[], not_data_actions=[])],
+            opts=child,
+        )  # fmt: skip
+        azure_native.authorization.RoleAssignment(
+            f"{self._name}-tenant-plan", scope=sub, principal_id=principal_id, principal_type="ServicePrincipal",
+            role_definition_id=role.id, description=f"Tenant stack plan: CI roles of {args.environment}", opts=child,
+        )
+        if args.tenant_plan_reads_resource_group:
+            azure_native.authorization.RoleAssignment(
+                f"{self._name}-tenant-plan-reader", scope=args.resource_group_id, principal_id=principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
+                description=f"Tenant stack plan: the Sentinel rules and connector in {args.environment}", opts=child,
+            )
