@@ -28,6 +28,8 @@ role never manages itself: an environment's deploy cannot edit what it runs as.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 from pydantic import Field
 
@@ -132,6 +134,15 @@ class CiIdentityArgs(StrictModel):
     secrets_key_alias: str | None = Field(
         None, pattern=r"^alias/[A-Za-z0-9/_-]+$",
         description="KMS alias of the stack's secrets provider; no decrypt at all when omitted",
+    )
+    secrets_key_arn: str | None = Field(
+        None, pattern=r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$",
+        description="ARN of the secrets provider's key when its URL names the key; decrypt on exactly this key",
+    )
+    secrets_encryption_context: dict[str, str] = Field(
+        default_factory=dict,
+        description="the secrets provider's encryption context (its URL's context_* parameters); decrypt only "
+        "with exactly this context when set",
     )
     guardduty_regions: list[str] = Field(
         default_factory=list,
@@ -250,12 +261,26 @@ def plan_statements(args: CiIdentityArgs) -> list[Statement]:
     statements: list[Statement] = []
     deny: Statement = {"Sid": "DenyDataPlaneReads", "Effect": "Deny", "Action": list(DATA_READ_ACTIONS),
                        "Resource": "*"}  # fmt: skip
-    if args.secrets_key_alias:
+    context = {f"kms:EncryptionContext:{k}": v for k, v in sorted(args.secrets_encryption_context.items())}
+    if args.secrets_key_arn:
+        # The URL names the key: decrypt on exactly that key ARN (with its encryption context, if any).
+        statements.append(
+            {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": args.secrets_key_arn,
+             **({"Condition": {"StringEquals": context}} if context else {})}  # fmt: skip
+        )
+        statements.append({"Sid": "DenyDataKeyUse", "Effect": "Deny",
+                           "Action": [a for a in DATA_READ_ACTIONS if a.startswith("kms:")],
+                           "NotResource": args.secrets_key_arn})  # fmt: skip
+        deny = {"Sid": "DenyDataPlaneReads", "Effect": "Deny",
+                "Action": [a for a in DATA_READ_ACTIONS if not a.startswith("kms:")], "Resource": "*"}  # fmt: skip
+    elif args.secrets_key_alias:
         alias = args.secrets_key_alias
+        condition: dict[str, Any] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+        if context:
+            condition["StringEquals"] = context
         statements.append(
             {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
-             "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
-             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}}  # fmt: skip
+             "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*", "Condition": condition}  # fmt: skip
         )
         # The deny spares only the key behind the secrets provider's alias.
         deny["Condition"] = {"ForAllValues:StringNotEquals": {"kms:ResourceAliases": alias}}

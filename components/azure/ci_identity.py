@@ -20,6 +20,7 @@ from uuid import UUID
 import pulumi
 from pydantic import Field
 
+from policies.azure.rbac import SECRETS_DECRYPT_DATA_ACTIONS
 from stacks.model import Slug, StrictModel
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -142,6 +143,11 @@ class AzureCiIdentityArgs(StrictModel):
     role_assignments_enabled: bool = Field(
         True, description="off: identities only, for the bootstrap run before the resource group exists"
     )
+    secrets_key_scope: str | None = Field(
+        None, pattern=r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/*]+/providers/Microsoft\.KeyVault/vaults/[^/*]+/keys/[^/*]+$",
+        description="resource id of the key behind the stack's azurekeyvault:// secrets provider: the plan identity "
+        "may decrypt with that key only; no decrypt at all when omitted",
+    )
     tenant_plan_reads_resource_group: bool = Field(
         False, description="on (the tenant's log environment): the tenant stack's plan identity is also Reader on "
         "the resource group, where the tenant stack keeps the Sentinel rules and the Office 365 connector",
@@ -217,6 +223,8 @@ class AzureCiIdentity(pulumi.ComponentResource):
             role_definition_id=f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
             description=f"CI plan of {args.environment}: read configuration", opts=child,
         )
+        if args.secrets_key_scope:
+            self._assign_secrets_decrypt(plan_sp, args.secrets_key_scope)
         deploy_role = azure_native.authorization.RoleDefinition(
             f"{self._name}-deploy-role", role_definition_id=args.role_guid("deploy"), role_name=f"{args.prefix}-ci-deploy",
             description=f"CI deploy of {args.environment}: the platform's resource types, no data, no keys",
@@ -275,3 +283,24 @@ class AzureCiIdentity(pulumi.ComponentResource):
                 role_definition_id=f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
                 description=f"Tenant stack plan: the Sentinel rules and connector in {args.environment}", opts=child,
             )
+
+    def _assign_secrets_decrypt(self, plan_sp, key_scope: str) -> None:
+        """Decrypt with the secrets provider's key, at that key's scope only (not the vault, no secrets)."""
+        import pulumi_azure_native as azure_native
+
+        args, child = self._args, pulumi.ResourceOptions(parent=self)
+        sub = args.subscription_scope
+        role = azure_native.authorization.RoleDefinition(
+            f"{self._name}-plan-secrets-role", role_definition_id=args.role_guid("plan-secrets-decrypt"),
+            role_name=f"{args.prefix}-ci-plan-secrets-decrypt",
+            description=f"CI plan of {args.environment}: decrypt the stack's config secrets with its secrets-provider key",
+            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
+            permissions=[azure_native.authorization.PermissionArgs(
+                actions=[], not_actions=[], data_actions=list(SECRETS_DECRYPT_DATA_ACTIONS), not_data_actions=[])],
+            opts=child,
+        )  # fmt: skip
+        azure_native.authorization.RoleAssignment(
+            f"{self._name}-plan-secrets-decrypt", scope=key_scope, principal_id=plan_sp.object_id,
+            principal_type="ServicePrincipal", role_definition_id=role.id,
+            description=f"CI plan of {args.environment}: the secrets-provider key only", opts=child,
+        )

@@ -74,8 +74,53 @@ def secrets_key_alias(env: Environment) -> str | None:
     provider = env.deployment.secrets_provider or ""
     if not provider.startswith("awskms://"):
         return None
-    key = provider[len("awskms://"):].split("?", 1)[0]
+    key = provider[len("awskms://"):].split("?", 1)[0].lstrip("/")
     return key if key.startswith("alias/") else None
+
+
+def _kms_key(env: Environment) -> tuple[str, dict[str, str]] | None:
+    """The key id, alias or ARN of an `awskms://` secrets provider, and its encryption context
+    (the URL's `context_<key>=<value>` parameters, which Pulumi's KMS keeper sends with every call)."""
+    from urllib.parse import parse_qsl
+
+    provider = env.deployment.secrets_provider or ""
+    if not provider.startswith("awskms://"):
+        return None
+    key, _, query = provider[len("awskms://"):].partition("?")
+    context = {k[len("context_"):]: v for k, v in parse_qsl(query) if k.startswith("context_")}
+    return key.lstrip("/"), context
+
+
+def secrets_key_arn(env: Environment) -> str | None:
+    """The ARN of the `awskms://` secrets provider's key when the URL names the key itself (id or ARN)."""
+    found = _kms_key(env)
+    if found is None or env.aws is None or found[0].startswith("alias/") or ":alias/" in found[0]:
+        return None
+    key = found[0]
+    return key if key.startswith("arn:") else f"arn:aws:kms:{env.aws.region}:{env.aws.account_id}:key/{key}"
+
+
+def secrets_encryption_context(env: Environment) -> dict[str, str]:
+    """The encryption context of an `awskms://` secrets provider; empty when it sets none."""
+    found = _kms_key(env)
+    return dict(found[1]) if found is not None else {}
+
+
+def secrets_key_scope(env: Environment) -> str | None:
+    """The Azure resource id of the key behind an `azurekeyvault://<vault>.vault.azure.net/keys/<key>` provider."""
+    from components.azure.core import AzureCoreArgs
+
+    provider = env.deployment.secrets_provider or ""
+    if not provider.startswith("azurekeyvault://") or env.azure is None:
+        return None
+    host, _, path = provider[len("azurekeyvault://"):].partition("/")
+    parts = path.split("?", 1)[0].split("/")
+    if not host.endswith(".vault.azure.net") or len(parts) < 2 or parts[0] != "keys" or not parts[1]:
+        return None
+    group = env.deployment.secrets_key_resource_group or AzureCoreArgs(
+        short_name=env.organization.short_name, environment=env.name, location=env.azure.location).resource_group_name
+    return (f"/subscriptions/{env.azure.subscription_id}/resourceGroups/{group}/providers/Microsoft.KeyVault"
+            f"/vaults/{host.split('.', 1)[0]}/keys/{parts[1]}")
 
 
 def define_tenant(env: Environment, providers: Any) -> None:
@@ -131,6 +176,7 @@ def define_tenant(env: Environment, providers: Any) -> None:
                     resource_group_name=core.resource_group_name,
                     role_assignments_enabled=tenant.environments_deployed,
                     tenant_plan_reads_resource_group=name == tenant.log_environment,
+                    secrets_key_scope=secrets_key_scope(member),
                 ),
                 tenant_plan_principal_id=tenant_plan.principal_id,
                 opts=providers.opts(azure=True),
@@ -201,7 +247,8 @@ def _aws_ci(member: Environment, env: Environment) -> dict[str, Any]:
             guardduty_regions=[r for r in member.audit.aws_guardduty_regions if r != member.aws.region],
             identity_center_instance_arn=identity.aws_identity_center_instance_arn if identity.aws_identity_center_enabled else None,
             restricted_bucket_names=restricted_buckets(member), state_bucket=state_bucket(member),
-            secrets_key_alias=secrets_key_alias(member),
+            secrets_key_alias=secrets_key_alias(member), secrets_key_arn=secrets_key_arn(member),
+            secrets_encryption_context=secrets_encryption_context(member),
             tenant_plan_environment=tenant_plan_environment(env),
         ),
         opts=pulumi.ResourceOptions(providers={"aws": provider}),

@@ -250,3 +250,86 @@ def test_tenant_aws_providers_use_the_same_profile_for_plan_and_deploy(plan):
         for e, n in (("dev", 1), ("prod", 3), ("staging", 2)))  # fmt: skip
     assert "github-var-tenant-plan-aws-role-arn" not in values and "github-var-tenant-azure-client-id" not in values
     assert values["github-var-tenant-plan-azure-client-id"]
+
+
+# --- the secrets provider's key: the plan identity decrypts with it and nothing else -------------
+
+
+def _with_provider(env, provider: str, **extra):
+    deployment = env.deployment.model_copy(update={"secrets_provider": provider, **extra})
+    return env.model_copy(update={"deployment": deployment})
+
+
+def test_secrets_provider_keys_come_from_the_model():
+    from components.platform.tenant import (
+        secrets_encryption_context,
+        secrets_key_arn,
+        secrets_key_scope,
+    )
+
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    assert secrets_key_arn(prod) is None and secrets_key_scope(prod) is None and secrets_encryption_context(prod) == {}
+    by_id = _with_provider(prod, "awskms://00000000-0000-0000-0000-0000000000aa?region=us-east-1&context_stack=prod")
+    assert secrets_key_arn(by_id) == "arn:aws:kms:us-east-1:000000000003:key/00000000-0000-0000-0000-0000000000aa"
+    assert secrets_encryption_context(by_id) == {"stack": "prod"}
+    arn = "arn:aws:kms:us-east-1:000000000003:key/00000000-0000-0000-0000-0000000000bb"
+    assert secrets_key_arn(_with_provider(prod, f"awskms:///{arn}?region=us-east-1")) == arn
+    assert secrets_key_arn(_with_provider(prod, "awskms://alias/caf-prod-secrets?region=us-east-1")) is None
+    vault = _with_provider(prod, "azurekeyvault://caf-prod-secrets.vault.azure.net/keys/pulumi")
+    assert secrets_key_scope(vault) == ("/subscriptions/00000000-0000-0000-0000-0000000000f3/resourceGroups/"
+                                        "rg-caf-prod-platform/providers/Microsoft.KeyVault/vaults/caf-prod-secrets/keys/pulumi")
+    elsewhere = _with_provider(prod, "azurekeyvault://caf-secrets.vault.azure.net/keys/prod", secrets_key_resource_group="rg-secrets")
+    assert "/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/caf-secrets/keys/prod" in secrets_key_scope(elsewhere)
+
+
+def test_aws_plan_decrypts_only_the_named_key_with_its_encryption_context():
+    from components.aws.ci_identity import CiIdentityArgs, plan_statements
+
+    key = "arn:aws:kms:us-east-1:000000000003:key/00000000-0000-0000-0000-0000000000aa"
+    args = CiIdentityArgs(account_id="000000000003", region="us-east-1", name_prefix="caf-prod",
+                          github_repository="example-org/civic-infra", environment="prod", secrets_key_arn=key,
+                          secrets_encryption_context={"stack": "prod"})  # fmt: skip
+    by_sid = {s["Sid"]: s for s in plan_statements(args)}
+    assert by_sid["DecryptStackSecrets"] == {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
+                                             "Resource": key,
+                                             "Condition": {"StringEquals": {"kms:EncryptionContext:stack": "prod"}}}
+    assert by_sid["DenyDataKeyUse"]["NotResource"] == key and "kms:Decrypt" in by_sid["DenyDataKeyUse"]["Action"]
+    alias = CiIdentityArgs(**{**args.model_dump(), "secrets_key_arn": None, "secrets_key_alias": "alias/caf-prod-secrets"})
+    decrypt = {s["Sid"]: s for s in plan_statements(alias)}["DecryptStackSecrets"]
+    assert decrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/caf-prod-secrets"},
+                                    "StringEquals": {"kms:EncryptionContext:stack": "prod"}}
+
+
+def test_azure_plan_decrypts_with_the_secrets_key_at_its_scope_and_passes_the_policies(tmp_path):
+    import shutil
+
+    from cli.project import find_project as project_at
+
+    root = tmp_path / "project"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".venv*", ".git", ".infra", "__pycache__", "bench", "tests"))
+    prod_file = root / "stacks" / "Pulumi.prod.yaml"
+    text = prod_file.read_text(encoding="utf-8")
+    assert "  infra:deployment:\n" in text
+    prod_file.write_text(text.replace("  infra:deployment:\n", "  infra:deployment:\n    secrets_provider: "
+                                      "azurekeyvault://caf-prod-secrets.vault.azure.net/keys/pulumi\n", 1), encoding="utf-8")
+    tenant = load_environment(root / "stacks", "tenant", today=TODAY)
+    from components.platform import tenant as tenant_module
+
+    original = tenant_module.STACKS_DIR
+    tenant_module.STACKS_DIR = root / "stacks"
+    try:
+        plan = plan_environment(project_at(root), tenant)
+    finally:
+        tenant_module.STACKS_DIR = original
+    (decrypt,) = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name == "ci-prod-plan-secrets-decrypt"]
+    assert decrypt.inputs["scope"].endswith("/vaults/caf-prod-secrets/keys/pulumi")
+    (role,) = [r.inputs for r in plan.of_type("azure-native:authorization:RoleDefinition")
+               if r.inputs["roleName"] == "caf-prod-ci-plan-secrets-decrypt"]
+    assert role["permissions"][0]["dataActions"] == ["Microsoft.KeyVault/vaults/keys/read",
+                                                     "Microsoft.KeyVault/vaults/keys/decrypt/action"]
+    assert not [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name == "ci-dev-plan-secrets-decrypt"]
+    report = check_capture(plan, tenant, today=TODAY)
+    assert [(r.policy, r.name) for r in report.results if r.status is Status.failed] == []
+    assert {(r.policy, r.name) for r in report.results if r.status is Status.passed} >= {
+        ("azure-ci-decrypt-secrets-key-only", "ci-prod-plan-secrets-decrypt"),
+        ("azure-ci-no-data-access", "ci-prod-plan-secrets-decrypt")}

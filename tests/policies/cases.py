@@ -730,3 +730,6 @@ SCENARIOS += _SECURITY_BASELINE
 from tests.policies.cases_restricted_reads import SCENARIOS as _RESTRICTED_READS  # noqa: E402
 
 SCENARIOS += _RESTRICTED_READS
+from tests.policies.cases_ci_decrypt import SCENARIOS as _CI_DECRYPT  # noqa: E402
+
+SCENARIOS += _CI_DECRYPT
