@@ -176,7 +176,7 @@ class AzureCiIdentity(pulumi.ComponentResource):
     plan_client_id: pulumi.Output[str]
     deploy_client_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: AzureCiIdentityArgs, *, tenant_plan_principal_id: pulumi.Input[str] | None = None,
+    def __init__(self, name: str, args: AzureCiIdentityArgs, *, tenant_plan_principal_id: pulumi.Output[str] | None = None,
                  opts: pulumi.ResourceOptions | None = None) -> None:  # fmt: skip
         super().__init__("civic:entra:CiIdentity", name, None, opts)
         self._name, self._args = name, args
@@ -256,7 +256,7 @@ class AzureCiIdentity(pulumi.ComponentResource):
             description=f"CI deploy of {args.environment}: resource group and Defender plans", opts=child,
         )
 
-    def _assign_tenant_plan(self, principal_id: pulumi.Input[str]) -> None:
+    def _assign_tenant_plan(self, principal_id: pulumi.Output[str]) -> None:
         """The tenant stack's plan identity reads the CI roles and assignments here (and, in the log
         environment, the resource group holding the tenant's Sentinel rules and connector)."""
         import pulumi_azure_native as azure_native
