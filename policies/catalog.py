@@ -54,6 +54,11 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.aws import immutability
 
     modules += (immutability,)
+    # Issue 10: checks over several stacks at once (infra policy check --all).
+    from policies.azure import cross_stack
+    from policies.org import ci_decrypt
+
+    modules += (cross_stack, ci_decrypt)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

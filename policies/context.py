@@ -130,6 +130,8 @@ class Context:
     """In the tenant stack: the environments whose CI identities it creates (and tags with their names)."""
     vendor_access_packages: bool = True
     """identity.vendor_access_packages_enabled: vendor membership through access packages Entra expires."""
+    azure_tenant_id: str | None = None
+    """The Entra tenant the stack's azuread resources live in; None without Azure or an environment."""
 
     @property
     def is_production(self) -> bool:
@@ -175,6 +177,7 @@ class Context:
             "break_glass_object_ids": list(self.break_glass_object_ids),
             "conditional_access_switches": list(self.conditional_access_switches),
             "vendor_access_packages": self.vendor_access_packages,
+            "azure_tenant_id": self.azure_tenant_id,
         }
 
     @classmethod
@@ -210,6 +213,7 @@ class Context:
             tenant_environments=tuple(str(i) for i in data.get("tenant_environments") or ()),
             # Missing or not a boolean: the strict default (enforced).
             vendor_access_packages=data.get("vendor_access_packages") is not False,
+            azure_tenant_id=str(data["azure_tenant_id"]) if data.get("azure_tenant_id") else None,
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
                 exemptions=tuple(Exemption.from_config(e) for e in data.get("exemptions") or () if isinstance(e, Mapping)),
@@ -250,6 +254,7 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         conditional_access_switches=_ca_switches(env),
         tenant_environments=tuple(env.tenant.environments) if getattr(env, "tenant", None) is not None else (),
         vendor_access_packages=env.identity.vendor_access_packages_enabled,
+        azure_tenant_id=str(env.azure.tenant_id) if env.azure is not None else None,
         settings=Settings(
             enforcement=dict(env.policy.enforcement),
             exemptions=tuple(

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -324,6 +324,9 @@ class StackView:
 
 ResourceCheck = Callable[[ResourceView, "Context"], "Verdict | Iterable[Verdict]"]
 StackCheck = Callable[[StackView, "Context"], Iterable[Verdict]]
+StacksCheck = Callable[[Sequence[tuple[StackView, "Context"]]], Iterable[tuple[StackView, Verdict]]]
+"""Over several stacks checked together: each verdict with the stack it is about."""
+TOGETHER_ONLY = "decided when stacks are checked together (infra policy check --all)"
 
 
 @dataclass(frozen=True, eq=False)
@@ -347,6 +350,9 @@ class Policy:
     resource_types: frozenset[str] | None = None
     data_protection: bool = False
     locked: bool = False
+    check_stacks: StacksCheck | None = None
+    """Set for a cross-stack policy: the real check, over every stack checked together (`check_stack`
+    then only says so for a single stack)."""
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -365,7 +371,9 @@ class Policy:
 
     @property
     def kind(self) -> str:
-        return "resource" if self.check_resource is not None else "stack"
+        if self.check_resource is not None:
+            return "resource"
+        return "stacks" if self.check_stacks is not None else "stack"
 
     @property
     def is_locked(self) -> bool:
@@ -400,6 +408,11 @@ class Policy:
         finally:
             _end_observation(token)
         return [self._result(v, v.subject, stack, seen) for v in verdicts]
+
+    def evaluate_stacks(self, stacks: Sequence[tuple[StackView, Context]]) -> list[tuple[StackView, Result]]:
+        """Decisions of a cross-stack policy over stacks checked together, each with its stack."""
+        assert self.check_stacks is not None
+        return [(stack, self._result(v, v.subject, stack)) for stack, v in self.check_stacks(stacks)]
 
     def evaluate(self, stack: StackView, ctx: Context) -> list[Result]:
         """Every decision of this policy over a whole stack."""
@@ -498,6 +511,35 @@ def stack_policy(
             name=name, description=description, severity=severity, enforcement=enforcement,
             remediation=remediation, controls=tuple(controls), group=_group_of(fn.__module__),
             check_stack=fn, data_protection=data_protection, locked=locked,
+        )
+
+    return wrap
+
+
+def cross_stack_policy(
+    *,
+    name: str,
+    description: str,
+    severity: Severity,
+    remediation: str,
+    controls: Iterable[ControlRef] = (),
+    enforcement: Enforcement = Enforcement.mandatory,
+    locked: bool = False,
+) -> Callable[[StacksCheck], Policy]:
+    """Decorate `check(stacks)` into a policy over several stacks checked together.
+
+    One stack alone has nothing to compare with, so its check is not applicable; `infra policy
+    check --all` runs the real check over every environment's capture (cli/combined.py).
+    """
+
+    def alone(stack: StackView, ctx: Context) -> Iterable[Verdict]:
+        return [not_applicable(TOGETHER_ONLY)]
+
+    def wrap(fn: StacksCheck) -> Policy:
+        return Policy(
+            name=name, description=description, severity=severity, enforcement=enforcement,
+            remediation=remediation, controls=tuple(controls), group=_group_of(fn.__module__),
+            check_stack=alone, check_stacks=fn, locked=locked,
         )
 
     return wrap

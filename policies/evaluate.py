@@ -6,7 +6,7 @@ so a finding is blocking, advisory or exempted for the same reasons on both path
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,4 +145,57 @@ def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None =
     return Evaluation(
         policies=chosen, enforcement=levels, results=tuple(results), findings=tuple(findings),
         resource_count=len(stack.resources),
+    )
+
+
+@dataclass(frozen=True)
+class CombinedEvaluation(Evaluation):
+    """The cross-stack policies over several stacks checked together; `stacks` names them in order."""
+
+    stacks: tuple[str, ...] = ()
+
+
+def evaluate_together(stacks: Sequence[tuple[StackView, Context]],
+                      policies: Iterable[Policy] | None = None) -> CombinedEvaluation:
+    """Every cross-stack policy (default: those of the whole set) over `stacks` checked together.
+
+    The enforcement is the strictest any of the stacks asks for, so one environment cannot lower a
+    conflict with another; an exemption counts in the environment of the resource it names
+    (locked policies take neither).
+    """
+    if policies is None:
+        from policies.catalog import all_policies
+
+        policies = all_policies()
+    chosen = tuple(p for p in policies if p.check_stacks is not None)
+    levels: dict[str, Enforcement] = {}
+    for policy in chosen:
+        asked = {effective_enforcement(policy, ctx.settings.enforcement) for _, ctx in stacks} or {policy.enforcement}
+        order = (Enforcement.mandatory, Enforcement.advisory, Enforcement.disabled)
+        levels[policy.name] = next(level for level in order if level in asked)
+    contexts = {stack.stack: ctx for stack, ctx in stacks}
+    results: list[Result] = []
+    findings: list[Finding] = []
+    for policy in chosen:
+        level = levels[policy.name]
+        if level is Enforcement.disabled:
+            continue
+        for stack, result in policy.evaluate_stacks(stacks):
+            results.append(result)
+            if result.status is not Status.failed:
+                continue
+            ex = exemption_for(policy, result.urn, result.name, contexts[stack.stack])
+            findings.append(
+                Finding(
+                    policy=policy.name, severity=policy.severity.value, enforcement=level.value,
+                    urn=result.urn, type=result.type, name=result.name, message=result.message,
+                    exempted=ex is not None,
+                    justification=ex.justification if ex else None,
+                    exemption_expires=ex.expires.isoformat() if ex and ex.expires else None,
+                    exemption_approver=ex.approver if ex else None,
+                )
+            )
+    return CombinedEvaluation(
+        policies=chosen, enforcement=levels, results=tuple(results), findings=tuple(findings),
+        resource_count=sum(len(stack.resources) for stack, _ in stacks), stacks=tuple(contexts),
     )

@@ -604,6 +604,10 @@ class Deployment(StrictModel):
         None, description="state backend; omitted: local file backend in .infra/state/"
     )
     secrets_provider: str | None = Field(None, description="omitted: passphrase provider")
+    secrets_key_resource_group: str | None = Field(
+        None, description="resource group of the vault of an azurekeyvault:// secrets provider; omitted: the "
+        "environment's platform resource group (the plan identity may decrypt with that one key only)",
+    )
     confirmation_required: bool = Field(
         False, description="deploy asks for the environment name, or --yes in CI (always on in production)"
     )

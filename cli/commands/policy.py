@@ -54,11 +54,13 @@ def check(
     parallel: Annotated[int, typer.Option("--parallel", help="With --all: how many environments run at once.")] = 2,
     output_dir: Annotated[Path | None, typer.Option("--output-dir", help="With --all: write policy-<env>.<json|md|txt|sarif> here.")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="With --env: run the program even if an earlier offline command cached its capture (.infra/cache/). --program is never cached.")] = False,
+    capture_file: Annotated[Path | None, typer.Option("--capture-file", hidden=True, help="With --env: also write the checked capture here (--all uses it for the cross-stack policies).")] = None,
 ) -> None:
     """Evaluate every policy offline. Exit 0 when no unexempted mandatory violation exists, 5 otherwise.
 
     Exactly one of --env, --all, --program or --state. Advisory findings never fail the check;
-    exempted findings are listed and marked. Needs no Pulumi CLI and no credentials.
+    exempted findings are listed and marked. With --all, the cross-stack policies then check
+    every environment's capture together (report `combined`). Needs no Pulumi CLI and no credentials.
     """
     from cli import policycheck
     from cli.output import emit
@@ -72,12 +74,9 @@ def check(
             raise UsageError("--all checks every environment's plan; it does not combine with --program, --stack or --state")
         fanout.check_selection(env, all_, parallel, output_dir)
         project = project_of(ctx)
+        from cli.combined import check_all
 
-        def args(name: str) -> list[str]:
-            return ["policy", "check", "--env", name, "--format", format.value,
-                    *fanout.output_args("policy", name, format.value, output, output_dir), *(["--no-cache"] if no_cache else [])]
-
-        raise typer.Exit(fanout.relay(fanout.run_each(project.root, fanout.environments(project), args, parallel)))
+        raise typer.Exit(check_all(project, format.value, output, output_dir, parallel, no_cache))
     if output_dir is not None:
         raise UsageError("--output-dir is for --all (one file per environment); with --env use --output FILE")
     sources = [x for x in (program, state) if x is not None]
@@ -85,6 +84,8 @@ def check(
         raise UsageError("pass exactly one of --env ENV, --program DIR or --state FILE (--env may accompany --state)")
     if stack is not None and program is None:
         raise UsageError("--stack only applies with --program DIR")
+    if capture_file is not None and (env is None or state is not None):
+        raise UsageError("--capture-file only applies with --env ENV (without --state)")
     run = None
     if program is not None:
         from cli.runner import program_output
@@ -100,6 +101,10 @@ def check(
             environment = load(project_of(ctx), env)
         if state is not None:
             report = policycheck.check_state(state, environment)
+        elif capture_file is not None:
+            from cli.combined import check_and_keep
+
+            report = check_and_keep(project_of(ctx), environment, capture_file, use_cache=not no_cache)
         else:
             report = policycheck.check_environment(project_of(ctx), environment, use_cache=not no_cache)
     text = {

@@ -401,15 +401,29 @@ def github_missing(probes: Probes) -> list[str]:
     """The tenant stack declares the repository's settings with pulumi-github."""
     if _set(probes.env, "GITHUB_TOKEN"):
         return []
-    return ["GitHub: set GITHUB_TOKEN to a token that may administer the repository (the tenant stack's "
-            "repository settings; in CI the TENANT_GITHUB_TOKEN secret of the tenant environment)"]
+    return ["GitHub: set GITHUB_TOKEN to a token for the repository (the tenant stack's repository settings; in CI "
+            "the TENANT_GITHUB_TOKEN secret of the tenant environment to deploy, TENANT_PLAN_GITHUB_TOKEN of "
+            "tenant-plan (read only) for previews and drift)"]
 
 
-def check_credentials(clouds: Sequence[str], secrets_provider: str, backend: Backend, probes: Probes) -> None:
+def aws_profiles_missing(profiles: Sequence[str], probes: Probes) -> list[str]:
+    """The tenant stack reaches each environment's account through a named profile; each must exist."""
+    env = probes.env
+    config = Path(env.get("AWS_CONFIG_FILE") or probes.home / ".aws" / "config").expanduser()
+    creds = Path(env.get("AWS_SHARED_CREDENTIALS_FILE") or probes.home / ".aws" / "credentials").expanduser()
+    known = _aws_sections(config) | _aws_sections(creds)
+    return [f"aws: profile {p} is not in {config}; in CI cloud-login writes it from AWS_TENANT_PROFILES, on a "
+            f"laptop add it for that account (docs/runbooks/bootstrap.md)" for p in profiles if p not in known]
+
+
+def check_credentials(clouds: Sequence[str], secrets_provider: str, backend: Backend, probes: Probes,
+                      aws_profiles: Sequence[str] = ()) -> None:  # fmt: skip
     """Gate 3: every credential the run needs, all missing items reported together (exit 3).
 
     `clouds` are the environment's clouds; pass () when only the state is read (outputs,
     cancel): then only the passphrase and the backend's / secrets provider's cloud count.
+    `aws_profiles`: the tenant stack's named profiles, which stand for AWS credentials unless the
+    backend or the secrets provider needs AWS too.
     """
     needed: dict[str, str] = {c: "the environment" for c in clouds}
     if secrets_provider.startswith("awskms://"):
@@ -425,7 +439,11 @@ def check_credentials(clouds: Sequence[str], secrets_provider: str, backend: Bac
         missing += azblob_missing(backend, probes)
     if "azure" in needed:
         missing += azure_missing(probes)
-    if "aws" in needed:
+    if "aws" in needed and aws_profiles:
+        missing += aws_profiles_missing(aws_profiles, probes)
+        if backend.kind == "s3" or secrets_provider.startswith("awskms://"):
+            missing += aws_missing(probes)
+    elif "aws" in needed:
         missing += aws_missing(probes)
     if "github" in needed:
         missing += github_missing(probes)
@@ -444,6 +462,8 @@ class RawSettings:
     clouds: tuple[str, ...]
     backend_url: str | None
     secrets_provider: str | None
+    aws_profiles: tuple[str, ...] = ()
+    """The tenant stack only: the AWS profile of each environment account it reaches."""
 
 
 def check_name(name: str) -> None:
@@ -469,13 +489,21 @@ def raw_settings(project: Project, name: str) -> RawSettings:
         raise UsageError(err.lines[0], lines=err.lines) from None
     deployment = values.get("deployment") if isinstance(values.get("deployment"), Mapping) else {}
     clouds = tuple(c for c in ("azure", "aws") if values.get(c))
-    if isinstance(values.get("tenant"), Mapping):
+    profiles: tuple[str, ...] = ()
+    tenant = values.get("tenant")
+    if isinstance(tenant, Mapping):
         # The tenant stack reaches every environment's AWS account and the GitHub repository.
         clouds = (*dict.fromkeys((*clouds, "aws")), "github")
+        org = values.get("organization") if isinstance(values.get("organization"), Mapping) else {}
+        names = tenant.get("environments") if isinstance(tenant.get("environments"), list) else []
+        if isinstance(org.get("short_name"), str):
+            # components.platform.tenant.tenant_aws_profile, read before validation
+            profiles = tuple(f"{org['short_name']}-{name}-{e}" for e in names if isinstance(e, str))
     return RawSettings(
         clouds=clouds,
         backend_url=deployment.get("backend_url") if isinstance(deployment.get("backend_url"), str) else None,
         secrets_provider=deployment.get("secrets_provider") if isinstance(deployment.get("secrets_provider"), str) else None,
+        aws_profiles=profiles,
     )
 
 
@@ -545,7 +573,7 @@ def run(
         check_backend(backend, probes, cli, masker)
         check_lock(backend, project.name, name)
     if "credentials" in gates:
-        check_credentials(raw.clouds, secrets, backend, probes)
+        check_credentials(raw.clouds, secrets, backend, probes, aws_profiles=raw.aws_profiles)
     elif "secrets" in gates:
         check_credentials((), secrets, backend, probes)
     environment = check_config(project, name)

@@ -13,6 +13,10 @@ Read as a thief holding a workflow token:
   (`iam:PermissionsBoundary`); key policy, grant and key deletion only on keys tagged as
   this environment's; explicit denies on restricted-data keys and buckets (no deletion, no
   public exposure) and on the CI roles and the boundary themselves.
+- **tenant plan** (`<prefix>-ci-tenant-plan`, GitHub environment `tenant-plan`, only when
+  `tenant_plan_environment` is set): the tenant stack's previews and drift read what that stack
+  manages in this account (the CI roles, their policies, the boundary and the OIDC provider) and
+  nothing else, every data-plane read denied as for the plan role.
 - **boundary** (`<prefix>-ci-boundary`): the ceiling of the deploy role and of every role it
   creates: the platform's services only, never long-lived credentials, never an AWS-managed
   policy attachment, never a role without this boundary, never a change to the boundary,
@@ -23,6 +27,8 @@ role never manages itself: an environment's deploy cannot edit what it runs as.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pulumi
 from pydantic import Field
@@ -129,12 +135,25 @@ class CiIdentityArgs(StrictModel):
         None, pattern=r"^alias/[A-Za-z0-9/_-]+$",
         description="KMS alias of the stack's secrets provider; no decrypt at all when omitted",
     )
+    secrets_key_arn: str | None = Field(
+        None, pattern=r"^arn:aws:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$",
+        description="ARN of the secrets provider's key when its URL names the key; decrypt on exactly this key",
+    )
+    secrets_encryption_context: dict[str, str] = Field(
+        default_factory=dict,
+        description="the secrets provider's encryption context (its URL's context_* parameters); decrypt only "
+        "with exactly this context when set",
+    )
     guardduty_regions: list[str] = Field(
         default_factory=list,
         description="US regions beside `region` with a GuardDuty detector and a findings forwarder; none when omitted",
     )
     create_oidc_provider: bool = Field(
         True, description="off: the account already has the GitHub OIDC provider (one per account)"
+    )
+    tenant_plan_environment: str | None = Field(
+        None, description="GitHub environment of the tenant stack's previews and drift ('tenant-plan'): a role "
+        "'<prefix>-ci-tenant-plan' that reads the CI roles, their policies and the OIDC provider; none when omitted",
     )
 
     @property
@@ -144,6 +163,10 @@ class CiIdentityArgs(StrictModel):
     @property
     def plan_role_name(self) -> str:
         return f"{self.name_prefix}-ci-plan"
+
+    @property
+    def tenant_plan_role_name(self) -> str:
+        return f"{self.name_prefix}-ci-tenant-plan"
 
     @property
     def boundary_name(self) -> str:
@@ -189,6 +212,8 @@ def protected_statements(args: CiIdentityArgs) -> list[Statement]:
     """Explicit denies shared by the deploy policy and the boundary: the cloud enforces them."""
     acct = args.account_id
     ci_roles = [args.role_arn(args.deploy_role_name), args.role_arn(args.plan_role_name)]
+    if args.tenant_plan_environment:
+        ci_roles.append(args.role_arn(args.tenant_plan_role_name))
     statements: list[Statement] = [
         {"Sid": "DenyCiRoleChanges", "Effect": "Deny", "Action": list(ROLE_CHANGES), "Resource": ci_roles},
         {"Sid": "DenyBoundaryChanges", "Effect": "Deny",
@@ -236,12 +261,26 @@ def plan_statements(args: CiIdentityArgs) -> list[Statement]:
     statements: list[Statement] = []
     deny: Statement = {"Sid": "DenyDataPlaneReads", "Effect": "Deny", "Action": list(DATA_READ_ACTIONS),
                        "Resource": "*"}  # fmt: skip
-    if args.secrets_key_alias:
+    context = {f"kms:EncryptionContext:{k}": v for k, v in sorted(args.secrets_encryption_context.items())}
+    if args.secrets_key_arn:
+        # The URL names the key: decrypt on exactly that key ARN (with its encryption context, if any).
+        statements.append(
+            {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": args.secrets_key_arn,
+             **({"Condition": {"StringEquals": context}} if context else {})}  # fmt: skip
+        )
+        statements.append({"Sid": "DenyDataKeyUse", "Effect": "Deny",
+                           "Action": [a for a in DATA_READ_ACTIONS if a.startswith("kms:")],
+                           "NotResource": args.secrets_key_arn})  # fmt: skip
+        deny = {"Sid": "DenyDataPlaneReads", "Effect": "Deny",
+                "Action": [a for a in DATA_READ_ACTIONS if not a.startswith("kms:")], "Resource": "*"}  # fmt: skip
+    elif args.secrets_key_alias:
         alias = args.secrets_key_alias
+        condition: dict[str, Any] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
+        if context:
+            condition["StringEquals"] = context
         statements.append(
             {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
-             "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*",
-             "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}}  # fmt: skip
+             "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*", "Condition": condition}  # fmt: skip
         )
         # The deny spares only the key behind the secrets provider's alias.
         deny["Condition"] = {"ForAllValues:StringNotEquals": {"kms:ResourceAliases": alias}}
@@ -261,6 +300,26 @@ def plan_statements(args: CiIdentityArgs) -> list[Statement]:
         deny = {**deny, "Action": [a for a in deny["Action"] if not a.startswith("s3:")]}
     statements.append(deny)
     return statements
+
+
+TENANT_PLAN_READS = (
+    "iam:GetRole", "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:ListRoleTags",
+    "iam:GetPolicy", "iam:GetPolicyVersion", "iam:ListPolicyVersions", "iam:ListPolicyTags",
+    "iam:GetOpenIDConnectProvider", "iam:ListOpenIDConnectProviderTags",
+)  # fmt: skip
+"""What a refresh of the tenant stack's resources in this account reads: roles, policies, the OIDC provider."""
+
+
+def tenant_plan_statements(args: CiIdentityArgs) -> list[Statement]:
+    """The tenant stack's plan role: read what the tenant stack manages here (the CI roles, their
+    policies and the boundary, the OIDC provider), and nothing else; every data-plane read denied."""
+    acct = args.account_id
+    return [
+        {"Sid": "ReadTenantStackResources", "Effect": "Allow", "Action": list(TENANT_PLAN_READS),
+         "Resource": [f"arn:aws:iam::{acct}:role/{args.name_prefix}-ci-*",
+                      f"arn:aws:iam::{acct}:policy/{args.name_prefix}-ci-*", args.oidc_provider_arn]},
+        {"Sid": "DenyDataPlaneReads", "Effect": "Deny", "Action": list(DATA_READ_ACTIONS), "Resource": "*"},
+    ]  # fmt: skip
 
 
 def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
@@ -541,6 +600,20 @@ class AwsCiIdentity(pulumi.ComponentResource):
             f"{name}-plan-policy", name="plan-no-data", role=self.plan_role.id,
             policy=dumps(plan_statements(args)), opts=child,
         )
+        if args.tenant_plan_environment:
+            # The tenant stack's previews and drift: no ReadOnlyAccess, only what that stack manages here.
+            tenant_plan = aws.iam.Role(
+                f"{name}-tenant-plan", name=args.tenant_plan_role_name,
+                description=f"GitHub Actions previews and drift of the tenant stack of {args.github_repository}: "
+                "the CI roles and policies of this account, no data",
+                assume_role_policy=trust_policy(args, args.tenant_plan_environment),
+                max_session_duration=SESSION_SECONDS, permissions_boundary=boundary.arn,
+                tags={**tags, "ci-identity": "plan"}, opts=child,
+            )
+            aws.iam.RolePolicy(
+                f"{name}-tenant-plan-policy", name="tenant-plan-read", role=tenant_plan.id,
+                policy=dumps(tenant_plan_statements(args)), opts=child,
+            )
         self.deploy_role = aws.iam.Role(
             f"{name}-deploy", name=args.deploy_role_name,
             description=f"GitHub Actions deploys {args.github_repository} environment {args.environment}",

@@ -20,6 +20,7 @@ from uuid import UUID
 import pulumi
 from pydantic import Field
 
+from policies.azure.rbac import SECRETS_DECRYPT_DATA_ACTIONS
 from stacks.model import Slug, StrictModel
 
 GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
@@ -87,6 +88,13 @@ DEPLOY_NOT_ACTIONS = (
 )
 """Key listing, log reading and switching Sentinel off: never the deploy identity's."""
 
+TENANT_PLAN_ACTIONS = (
+    "Microsoft.Authorization/roleDefinitions/read",
+    "Microsoft.Authorization/roleAssignments/read",
+)
+"""What the tenant stack's plan identity reads in an environment's subscription: the CI roles it defines
+and their assignments (a refresh of the tenant stack), no resource, no data."""
+
 SUBSCRIPTION_ACTIONS = (
     "Microsoft.Resources/subscriptions/resourceGroups/read",
     "Microsoft.Resources/subscriptions/resourceGroups/write",
@@ -135,6 +143,15 @@ class AzureCiIdentityArgs(StrictModel):
     role_assignments_enabled: bool = Field(
         True, description="off: identities only, for the bootstrap run before the resource group exists"
     )
+    secrets_key_scope: str | None = Field(
+        None, pattern=r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/*]+/providers/Microsoft\.KeyVault/vaults/[^/*]+/keys/[^/*]+$",
+        description="resource id of the key behind the stack's azurekeyvault:// secrets provider: the plan identity "
+        "may decrypt with that key only; no decrypt at all when omitted",
+    )
+    tenant_plan_reads_resource_group: bool = Field(
+        False, description="on (the tenant's log environment): the tenant stack's plan identity is also Reader on "
+        "the resource group, where the tenant stack keeps the Sentinel rules and the Office 365 connector",
+    )
 
     @property
     def prefix(self) -> str:
@@ -159,7 +176,8 @@ class AzureCiIdentity(pulumi.ComponentResource):
     plan_client_id: pulumi.Output[str]
     deploy_client_id: pulumi.Output[str]
 
-    def __init__(self, name: str, args: AzureCiIdentityArgs, *, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: AzureCiIdentityArgs, *, tenant_plan_principal_id: pulumi.Output[str] | None = None,
+                 opts: pulumi.ResourceOptions | None = None) -> None:  # fmt: skip
         super().__init__("civic:entra:CiIdentity", name, None, opts)
         self._name, self._args = name, args
         plan_app, plan_sp = self._identity("plan", f"{args.environment}-plan",
@@ -167,6 +185,8 @@ class AzureCiIdentity(pulumi.ComponentResource):
         deploy_app, deploy_sp = self._identity("deploy", args.environment, "deployments")
         if args.role_assignments_enabled:
             self._assign(plan_sp, deploy_sp)
+            if tenant_plan_principal_id is not None:
+                self._assign_tenant_plan(tenant_plan_principal_id)
         self.plan_client_id = plan_app.client_id
         self.deploy_client_id = deploy_app.client_id
         self.register_outputs({"name": args.prefix, "resource_id": deploy_app.id, "plan_client_id": plan_app.client_id,
@@ -203,6 +223,8 @@ class AzureCiIdentity(pulumi.ComponentResource):
             role_definition_id=f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
             description=f"CI plan of {args.environment}: read configuration", opts=child,
         )
+        if args.secrets_key_scope:
+            self._assign_secrets_decrypt(plan_sp, args.secrets_key_scope)
         deploy_role = azure_native.authorization.RoleDefinition(
             f"{self._name}-deploy-role", role_definition_id=args.role_guid("deploy"), role_name=f"{args.prefix}-ci-deploy",
             description=f"CI deploy of {args.environment}: the platform's resource types, no data, no keys",
@@ -232,4 +254,53 @@ class AzureCiIdentity(pulumi.ComponentResource):
             f"{self._name}-deploy-subscription", scope=sub, principal_id=deploy_sp.object_id,
             principal_type="ServicePrincipal", role_definition_id=subscription_role.id,
             description=f"CI deploy of {args.environment}: resource group and Defender plans", opts=child,
+        )
+
+    def _assign_tenant_plan(self, principal_id: pulumi.Output[str]) -> None:
+        """The tenant stack's plan identity reads the CI roles and assignments here (and, in the log
+        environment, the resource group holding the tenant's Sentinel rules and connector)."""
+        import pulumi_azure_native as azure_native
+
+        args, child = self._args, pulumi.ResourceOptions(parent=self)
+        sub = args.subscription_scope
+        role = azure_native.authorization.RoleDefinition(
+            f"{self._name}-tenant-plan-role", role_definition_id=args.role_guid("tenant-plan"),
+            role_name=f"{args.prefix}-ci-tenant-plan",
+            description=f"Tenant stack previews and drift: the CI roles and role assignments of {args.environment}",
+            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
+            permissions=[azure_native.authorization.PermissionArgs(
+                actions=list(TENANT_PLAN_ACTIONS), not_actions=[], data_actions=[], not_data_actions=[])],
+            opts=child,
+        )  # fmt: skip
+        azure_native.authorization.RoleAssignment(
+            f"{self._name}-tenant-plan", scope=sub, principal_id=principal_id, principal_type="ServicePrincipal",
+            role_definition_id=role.id, description=f"Tenant stack plan: CI roles of {args.environment}", opts=child,
+        )
+        if args.tenant_plan_reads_resource_group:
+            azure_native.authorization.RoleAssignment(
+                f"{self._name}-tenant-plan-reader", scope=args.resource_group_id, principal_id=principal_id,
+                principal_type="ServicePrincipal",
+                role_definition_id=f"{sub}/providers/Microsoft.Authorization/roleDefinitions/{READER}",
+                description=f"Tenant stack plan: the Sentinel rules and connector in {args.environment}", opts=child,
+            )
+
+    def _assign_secrets_decrypt(self, plan_sp, key_scope: str) -> None:
+        """Decrypt with the secrets provider's key, at that key's scope only (not the vault, no secrets)."""
+        import pulumi_azure_native as azure_native
+
+        args, child = self._args, pulumi.ResourceOptions(parent=self)
+        sub = args.subscription_scope
+        role = azure_native.authorization.RoleDefinition(
+            f"{self._name}-plan-secrets-role", role_definition_id=args.role_guid("plan-secrets-decrypt"),
+            role_name=f"{args.prefix}-ci-plan-secrets-decrypt",
+            description=f"CI plan of {args.environment}: decrypt the stack's config secrets with its secrets-provider key",
+            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
+            permissions=[azure_native.authorization.PermissionArgs(
+                actions=[], not_actions=[], data_actions=list(SECRETS_DECRYPT_DATA_ACTIONS), not_data_actions=[])],
+            opts=child,
+        )  # fmt: skip
+        azure_native.authorization.RoleAssignment(
+            f"{self._name}-plan-secrets-decrypt", scope=key_scope, principal_id=plan_sp.object_id,
+            principal_type="ServicePrincipal", role_definition_id=role.id,
+            description=f"CI plan of {args.environment}: the secrets-provider key only", opts=child,
         )

@@ -4,7 +4,10 @@
   reviewer teams, deployable only from the default branch; production also waits;
 - one `<env>-plan` environment per platform environment (plan identity): any branch, no
   reviewers, because what it unlocks is read-only configuration and state;
-- a `tenant` environment for the tenant stack, reviewed and default-branch only;
+- a `tenant` environment for the tenant stack, reviewed and default-branch only, and its
+  `tenant-plan` environment (the tenant stack's read-only plan identity) like the other plan ones;
+- `AWS_TENANT_PROFILES` in `tenant` and `tenant-plan`: the AWS profiles the tenant stack's
+  providers use, each naming the role it assumes in one environment account (deploy or plan);
 - environment variables with role ARNs and client ids (never secrets), under the same names
   in every environment, so a workflow picks its identity by picking its environment;
 - a ruleset on the default branch requiring the tests and the policy check and a review;
@@ -102,7 +105,8 @@ class RepositorySettings(pulumi.ComponentResource):
             )
             self._variables(name, repo, deploy.environment, member.name, {
                 **member.variables, "AWS_ROLE_ARN": found.get("aws_deploy_role_arn"),
-                "AZURE_CLIENT_ID": found.get("azure_deploy_client_id")}, child)  # fmt: skip
+                "AZURE_CLIENT_ID": found.get("azure_deploy_client_id"),
+                "AWS_TENANT_PROFILES": found.get("aws_profiles")}, child)  # fmt: skip
             if member.name in identities:
                 plan = github.RepositoryEnvironment(
                     f"{name}-env-{member.name}-plan", repository=repo, environment=f"{member.name}-plan",
@@ -110,7 +114,8 @@ class RepositorySettings(pulumi.ComponentResource):
                 )
                 self._variables(name, repo, plan.environment, f"{member.name}-plan", {
                     **member.variables, "AWS_ROLE_ARN": found.get("aws_plan_role_arn"),
-                    "AZURE_CLIENT_ID": found.get("azure_plan_client_id")}, child)  # fmt: skip
+                    "AZURE_CLIENT_ID": found.get("azure_plan_client_id"),
+                    "AWS_TENANT_PROFILES": found.get("aws_plan_profiles")}, child)  # fmt: skip
         github.RepositoryRuleset(
             f"{name}-default-branch", repository=repo, name="default-branch", target="branch", enforcement="active",
             conditions=github.RepositoryRulesetConditionsArgs(ref_name=github.RepositoryRulesetConditionsRefNameArgs(

@@ -10,7 +10,10 @@ section (stacks/Pulumi.tenant.yaml). It declares:
   with their roles on that environment's resource group;
 - the tenant's Entra diagnostic setting, sending sign-in and audit logs to the workspace of
   `tenant.log_environment` (a production environment) and nowhere else;
-- the repository's own settings (components/github/repository.py).
+- the repository's own settings (components/github/repository.py);
+- its own plan identity (GitHub environment `tenant-plan`): an Entra app with Graph read
+  permissions and read-only Azure roles (components/azure/tenant_plan.py), and in each
+  environment account a role `<prefix>-ci-tenant-plan` that reads the CI roles only.
 
 The environments' models are read from their stack files, validated the same way as
 `infra validate` does, so a listed environment that does not validate stops the program.
@@ -71,8 +74,53 @@ def secrets_key_alias(env: Environment) -> str | None:
     provider = env.deployment.secrets_provider or ""
     if not provider.startswith("awskms://"):
         return None
-    key = provider[len("awskms://"):].split("?", 1)[0]
+    key = provider[len("awskms://"):].split("?", 1)[0].lstrip("/")
     return key if key.startswith("alias/") else None
+
+
+def _kms_key(env: Environment) -> tuple[str, dict[str, str]] | None:
+    """The key id, alias or ARN of an `awskms://` secrets provider, and its encryption context
+    (the URL's `context_<key>=<value>` parameters, which Pulumi's KMS keeper sends with every call)."""
+    from urllib.parse import parse_qsl
+
+    provider = env.deployment.secrets_provider or ""
+    if not provider.startswith("awskms://"):
+        return None
+    key, _, query = provider[len("awskms://"):].partition("?")
+    context = {k[len("context_"):]: v for k, v in parse_qsl(query) if k.startswith("context_")}
+    return key.lstrip("/"), context
+
+
+def secrets_key_arn(env: Environment) -> str | None:
+    """The ARN of the `awskms://` secrets provider's key when the URL names the key itself (id or ARN)."""
+    found = _kms_key(env)
+    if found is None or env.aws is None or found[0].startswith("alias/") or ":alias/" in found[0]:
+        return None
+    key = found[0]
+    return key if key.startswith("arn:") else f"arn:aws:kms:{env.aws.region}:{env.aws.account_id}:key/{key}"
+
+
+def secrets_encryption_context(env: Environment) -> dict[str, str]:
+    """The encryption context of an `awskms://` secrets provider; empty when it sets none."""
+    found = _kms_key(env)
+    return dict(found[1]) if found is not None else {}
+
+
+def secrets_key_scope(env: Environment) -> str | None:
+    """The Azure resource id of the key behind an `azurekeyvault://<vault>.vault.azure.net/keys/<key>` provider."""
+    from components.azure.core import AzureCoreArgs
+
+    provider = env.deployment.secrets_provider or ""
+    if not provider.startswith("azurekeyvault://") or env.azure is None:
+        return None
+    host, _, path = provider[len("azurekeyvault://"):].partition("/")
+    parts = path.split("?", 1)[0].split("/")
+    if not host.endswith(".vault.azure.net") or len(parts) < 2 or parts[0] != "keys" or not parts[1]:
+        return None
+    group = env.deployment.secrets_key_resource_group or AzureCoreArgs(
+        short_name=env.organization.short_name, environment=env.name, location=env.azure.location).resource_group_name
+    return (f"/subscriptions/{env.azure.subscription_id}/resourceGroups/{group}/providers/Microsoft.KeyVault"
+            f"/vaults/{host.split('.', 1)[0]}/keys/{parts[1]}")
 
 
 def define_tenant(env: Environment, providers: Any) -> None:
@@ -99,11 +147,24 @@ def define_tenant(env: Environment, providers: Any) -> None:
         opts=providers.opts(azure=True),
     )
     owned = owned_environments(env)
+    # The tenant stack's own plan identity (previews and drift, GitHub environment `tenant-plan`).
+    from components.azure.tenant_plan import TenantPlanIdentity, TenantPlanIdentityArgs
+
+    tenant_plan = TenantPlanIdentity(
+        "ci-tenant-plan",
+        TenantPlanIdentityArgs(short_name=short, github_repository=env.identity.github_repository,
+                               github_environment=tenant_plan_environment(env)),
+        opts=providers.opts(azure=True),
+    )  # fmt: skip
     identities: dict[str, dict[str, Any]] = {}
+    profiles: dict[str, dict[str, str]] = {"deploy": {}, "plan": {}}
     for name, member in owned.items():
         identities[name] = {}
         if member.aws is not None:
-            identities[name].update(_aws_ci(member))
+            identities[name].update(_aws_ci(member, env))
+            profile = tenant_aws_profile(env, member)
+            profiles["deploy"][profile] = f"arn:aws:iam::{member.aws.account_id}:role/{TENANT_CI_ROLE}"
+            profiles["plan"][profile] = identities[name]["aws_tenant_plan_role_arn"]
         if member.azure is not None:
             core = AzureCoreArgs(short_name=member.organization.short_name, environment=name,
                                  location=member.azure.location)  # fmt: skip
@@ -114,11 +175,17 @@ def define_tenant(env: Environment, providers: Any) -> None:
                     github_repository=member.identity.github_repository, subscription_id=member.azure.subscription_id,
                     resource_group_name=core.resource_group_name,
                     role_assignments_enabled=tenant.environments_deployed,
+                    tenant_plan_reads_resource_group=name == tenant.log_environment,
+                    secrets_key_scope=secrets_key_scope(member),
                 ),
+                tenant_plan_principal_id=tenant_plan.principal_id,
                 opts=providers.opts(azure=True),
             )  # fmt: skip
             identities[name].update(azure_plan_client_id=azure_ci.plan_client_id,
                                     azure_deploy_client_id=azure_ci.deploy_client_id)  # fmt: skip
+    identities[env.name] = {"azure_plan_client_id": tenant_plan.client_id,
+                            "aws_profiles": aws_profiles_text(profiles["deploy"]),
+                            "aws_plan_profiles": aws_profiles_text(profiles["plan"])}  # fmt: skip
     logs = owned.get(tenant.log_environment)
     if logs is not None and logs.azure is not None and tenant.environments_deployed:
         _tenant_logs(env, logs, providers)
@@ -130,7 +197,26 @@ def define_tenant(env: Environment, providers: Any) -> None:
     pulumi.export("break_glass_object_ids", [str(i) for i in env.identity.break_glass_object_ids])
 
 
-def _aws_ci(member: Environment) -> dict[str, Any]:
+def tenant_plan_environment(env: Environment) -> str:
+    """The GitHub environment of the tenant stack's previews and drift: `<tenant stack>-plan`."""
+    return f"{env.name}-plan"
+
+
+def tenant_aws_profile(env: Environment, member: Environment) -> str:
+    """The AWS profile through which the tenant stack reaches `member`'s account.
+
+    The same name in a preview and a deploy, so the provider's inputs never differ between the
+    two; which role the profile assumes is the job's (cloud-login writes it from `AWS_TENANT_PROFILES`).
+    """
+    return f"{env.organization.short_name}-{env.name}-{member.name}"
+
+
+def aws_profiles_text(profiles: dict[str, str]) -> str:
+    """`profile=role-arn` pairs, space separated, sorted: the `AWS_TENANT_PROFILES` variable."""
+    return " ".join(f"{name}={arn}" for name, arn in sorted(profiles.items()))
+
+
+def _aws_ci(member: Environment, env: Environment) -> dict[str, Any]:
     """The AWS CI roles of one environment, in its own account through its own provider."""
     import pulumi_aws as aws
 
@@ -140,10 +226,12 @@ def _aws_ci(member: Environment) -> dict[str, Any]:
 
     assert member.aws is not None
     prefix, account = name_prefix(member), member.aws.account_id
+    # A named profile, not an assume-role input: the deploy job's profile assumes `tenant-ci`, the
+    # plan job's `<prefix>-ci-tenant-plan`, each with the job's own OIDC token, and the provider
+    # stays the same in both (a differing input would show as a change in every preview and drift).
     provider = aws.Provider(
         f"aws-{member.name}", region=member.aws.region, allowed_account_ids=[account],
-        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=f"arn:aws:iam::{account}:role/{TENANT_CI_ROLE}",
-                                                 session_name=f"tenant-{member.name}")],
+        profile=tenant_aws_profile(env, member),
     )  # fmt: skip
     stores, identity = member.data_stores, member.identity
     analytics = stores.data_lake.enabled and stores.analytics_enabled
@@ -159,11 +247,14 @@ def _aws_ci(member: Environment) -> dict[str, Any]:
             guardduty_regions=[r for r in member.audit.aws_guardduty_regions if r != member.aws.region],
             identity_center_instance_arn=identity.aws_identity_center_instance_arn if identity.aws_identity_center_enabled else None,
             restricted_bucket_names=restricted_buckets(member), state_bucket=state_bucket(member),
-            secrets_key_alias=secrets_key_alias(member),
+            secrets_key_alias=secrets_key_alias(member), secrets_key_arn=secrets_key_arn(member),
+            secrets_encryption_context=secrets_encryption_context(member),
+            tenant_plan_environment=tenant_plan_environment(env),
         ),
         opts=pulumi.ResourceOptions(providers={"aws": provider}),
     )  # fmt: skip
-    return {"aws_deploy_role_arn": ci.deploy_role_arn, "aws_plan_role_arn": plan_role_arn(account, prefix)}
+    return {"aws_deploy_role_arn": ci.deploy_role_arn, "aws_plan_role_arn": plan_role_arn(account, prefix),
+            "aws_tenant_plan_role_arn": f"arn:aws:iam::{account}:role/{prefix}-ci-tenant-plan"}
 
 
 def _tenant_logs(env: Environment, logs: Environment, providers: Any) -> None:

@@ -9,6 +9,7 @@ judged here.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -60,6 +61,14 @@ KEY_ACTIONS = (
     "Microsoft.OperationalInsights/workspaces/query/read",
 )
 """Control-plane actions that amount to data access: keys, SAS and log queries."""
+SECRETS_DECRYPT_DATA_ACTIONS = (
+    "Microsoft.KeyVault/vaults/keys/read",
+    "Microsoft.KeyVault/vaults/keys/decrypt/action",
+)
+"""The only data actions a CI identity may hold: the plan identity's read and decrypt with the stack's
+secrets-provider key, assigned at that one key's scope (judged by azure-ci-decrypt-secrets-key-only)."""
+_KEY_SCOPE = re.compile(r"^/subscriptions/[^/*]+/resourceGroups/[^/*]+/providers/Microsoft\.KeyVault/vaults/[^/*]+"
+                        r"/keys/[^/*]+$", re.IGNORECASE)  # fmt: skip
 
 
 def _guid(role_definition_id: Any) -> str:
@@ -108,11 +117,16 @@ def ci_no_privileged_role(stack: StackView, ctx: Context) -> Iterator[Verdict]:
             yield compliant(subject=a)
 
 
-def _definition_problem(d: ResourceView) -> str | None:
+def _definition_problem(d: ResourceView, key_scoped: bool = False) -> str | None:
+    """Why role `d` gives data access; a role with only the secrets-provider key's read and decrypt,
+    assigned at one key's scope (`key_scoped`), gives none beyond that key."""
     for i, p in enumerate(as_list(d.get("permissions"))):
         if not isinstance(p, Mapping):
             continue
-        if as_list(p.get("dataActions")):
+        data = [str(x) for x in as_list(p.get("dataActions"))]
+        if key_scoped and data and set(data) <= set(SECRETS_DECRYPT_DATA_ACTIONS):
+            data = []
+        if data:
             return f"permissions[{i}].dataActions is {as_list(p.get('dataActions'))}"
         allowed = [a for a in KEY_ACTIONS if _matches(as_list(p.get("actions")), a)
                    and not _matches(as_list(p.get("notActions")), a)]  # fmt: skip
@@ -143,7 +157,9 @@ def ci_no_data_access(stack: StackView, ctx: Context) -> Iterator[Verdict]:
         if any(contains_unknown(d.get("permissions")) for d in definitions):
             yield unknown_until_apply("the role definition's permissions", a)
             continue
-        problems = [f"role {d.name}: {p}" for d in definitions if (p := _definition_problem(d))]
+        scope = a.get("scope")
+        key_scoped = isinstance(scope, str) and bool(_KEY_SCOPE.match(scope))
+        problems = [f"role {d.name}: {p}" for d in definitions if (p := _definition_problem(d, key_scoped))]
         if problems:
             yield violation(f"role assignment {a.name}: gives a CI identity data access ({'; '.join(problems)}); "
                             "remove the data actions and exclude the key and query actions", a)

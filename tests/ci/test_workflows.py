@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -168,8 +169,8 @@ def test_setup_is_python_311_with_the_pip_cache_and_the_dev_extra():
 
 def test_every_environment_matrix_lists_the_stack_files():
     names = sorted(environment_names(REPO / "stacks"))
-    # The tenant stack has no plan identity: offline checks cover it, engine previews do not.
-    with_plan_identity = [n for n in names if n != "tenant"]
+    # Every stack has a plan identity, the tenant stack too (tenant-plan).
+    with_plan_identity = names
     matrices = 0
     for name in ("pull-request.yml", "drift.yml"):
         for job_name, job in workflow(name)["jobs"].items():
@@ -291,3 +292,23 @@ def test_critical_drift_posts_to_the_webhook_from_a_secret():
     assert "steps.triage.outputs.critical != '0'" in notify["if"]
     assert '--notify "$DRIFT_WEBHOOK_URL"' in notify["run"]
     assert "DRIFT_WEBHOOK_URL" not in notify["run"].replace('"$DRIFT_WEBHOOK_URL"', "")
+
+
+@pytest.mark.parametrize(("name", "job"), [("pull-request.yml", "preview"), ("drift.yml", "drift"), ("deploy.yml", "tenant")])
+def test_the_tenant_stack_reaches_each_account_through_the_profiles_of_its_own_environment(name, job):
+    spec = workflow(name)["jobs"][job]
+    (login,) = [s for s in spec["steps"] if str(s.get("uses", "")).endswith("cloud-login")]
+    assert login["with"]["aws-profiles"] == "${{ vars.AWS_TENANT_PROFILES }}"
+    if name != "deploy.yml":
+        # read-only GitHub App token of tenant-plan; the deploy token (TENANT_GITHUB_TOKEN) never here
+        assert spec["env"]["GITHUB_TOKEN"] == "${{ secrets.TENANT_PLAN_GITHUB_TOKEN }}"
+        assert "TENANT_GITHUB_TOKEN" not in json.dumps(spec).replace("TENANT_PLAN_GITHUB_TOKEN", "")
+
+
+def test_cloud_login_profiles_use_web_identity_and_refuse_anything_but_role_arns():
+    doc = load(ACTIONS / "cloud-login" / "action.yml")
+    (step,) = [s for s in doc["runs"]["steps"] if s.get("env", {}).get("PROFILES")]
+    assert step["if"] == "inputs.aws-profiles != ''"
+    assert "web_identity_token_file" in step["run"] and "audience=sts.amazonaws.com" in step["run"]
+    assert "^[a-z0-9-]+=arn:aws:iam::[0-9]{12}:role/" in step["run"] and "exit 1" in step["run"]
+    assert "umask 077" in step["run"]

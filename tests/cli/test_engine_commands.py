@@ -251,6 +251,11 @@ def test_drift_all_reports_every_environment_and_exits_1_on_any_error(project, f
 
     _drift_helpers(monkeypatch)
     fake_machine.env["GITHUB_TOKEN"] = "fixture-github-token"  # the tenant stack declares the repository's settings
+    # the tenant stack reaches each environment account through a named profile (cloud-login writes them in CI)
+    config = project.root / "aws-config"
+    config.write_text("".join(f"[profile caf-tenant-{e}]\nrole_arn = x\n" for e in ("dev", "staging", "prod")),
+                      encoding="utf-8")
+    fake_machine.env["AWS_CONFIG_FILE"] = str(config)
     stacks = {
         "dev": FakeStack(streams={"preview_refresh": "refresh_drift.jsonl", "preview": "preview_clean.jsonl"}),
         "staging": FakeStack(streams={"preview_refresh": "refresh_clean.jsonl", "preview": "preview_clean.jsonl"}),

@@ -100,7 +100,10 @@ def test_plan_and_policy_check_all_run_every_environment(project, tmp_path):
     assert "--all: dev: exit 0, prod: exit 0, staging: exit 0, tenant: exit 0" in plan.output
     check = runner.invoke(app, [*cwd, "policy", "check", "--all", "--format", "sarif", "--output-dir", str(out)])
     assert check.exit_code in (0, 5), check.output
-    assert sorted(p.name for p in out.glob("policy-*.sarif")) == [f"policy-{n}.sarif" for n in names]
+    # one per environment, and the cross-stack policies over all of them (policy-combined.sarif)
+    assert sorted(p.name for p in out.glob("policy-*.sarif")) == sorted(
+        [f"policy-{n}.sarif" for n in names] + ["policy-combined.sarif"])
+    assert "[combined] cross-stack policies over dev, prod, staging, tenant" in check.output
     # one report for all environments; their programs ran in child processes that filled the capture cache
     compliance = runner.invoke(app, [*cwd, "compliance", "--all", "--output-dir", str(tmp_path / "c")],
                                env={"INFRA_NO_CACHE": ""})
@@ -118,3 +121,47 @@ def test_a_failing_environment_is_reported_and_fails_the_run(project, tmp_path):
     assert "[staging] " in result.output and "staging: exit 2" in result.output
     assert "dev: exit 0" in result.output
 
+
+
+TENANT_WIDE_PROGRAM = """
+import pulumi
+import pulumi_azuread as azuread
+
+if pulumi.get_stack() in ("tenant", "dev"):
+    azuread.NamedLocation("us", display_name="US",
+                          country=azuread.NamedLocationCountryArgs(countries_and_regions=["US"]))
+"""
+
+
+def _tenant_wide_project(project: Path) -> Path:
+    (project / "components" / "platform" / "__main__.py").write_text(TENANT_WIDE_PROGRAM, encoding="utf-8")
+    return project
+
+
+def test_policy_check_all_flags_conditional_access_in_two_stacks_of_one_tenant(project, tmp_path):
+    out = tmp_path / "reports"
+    args = ["--cwd", str(_tenant_wide_project(project)), "policy", "check", "--all", "--format", "json",
+            "--output-dir", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 5, result.output
+    combined = json.loads((out / "policy-combined.json").read_text(encoding="utf-8"))
+    found = {(f["policy"], f["name"]) for f in combined["findings"]}
+    assert found == {("entra-conditional-access-one-stack-per-tenant", "us")} and len(combined["findings"]) == 2
+    messages = " ".join(f["message"] for f in combined["findings"])
+    assert "stack dev declares NamedLocation us" in messages and "stack tenant declares NamedLocation us" in messages
+    assert "[combined] cross-stack policies over dev, prod, staging, tenant: exit 5" in result.output
+
+
+def test_policy_check_all_passes_the_same_resources_in_different_tenants(project, tmp_path):
+    dev = project / "stacks" / "Pulumi.dev.yaml"
+    text = dev.read_text(encoding="utf-8")
+    assert "tenant_id: 00000000-0000-0000-0000-000000000000" in text
+    dev.write_text(text.replace("tenant_id: 00000000-0000-0000-0000-000000000000",
+                                "tenant_id: 00000000-0000-0000-0000-0000000000d1"), encoding="utf-8")
+    out = tmp_path / "reports"
+    args = ["--cwd", str(_tenant_wide_project(project)), "policy", "check", "--all", "--format", "json",
+            "--output-dir", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert "[combined] cross-stack policies over dev, prod, staging, tenant: exit 0" in result.output
+    combined = json.loads((out / "policy-combined.json").read_text(encoding="utf-8"))
+    assert combined["findings"] == [] and combined["summary"]["environment"] == "combined"

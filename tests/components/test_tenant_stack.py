@@ -72,10 +72,11 @@ def test_device_code_legacy_risk_and_guest_policies(plan):
 def test_each_environment_gets_plan_and_deploy_identities_pinned_to_its_github_environments(plan):
     subjects = sorted(r.inputs["subject"] for r in plan.of_type(
         "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"))
-    assert subjects == sorted(f"repo:example-org/civic-infra:environment:{e}" for env in ("dev", "staging", "prod")
-                              for e in (env, f"{env}-plan"))  # fmt: skip
+    assert subjects == sorted([*(f"repo:example-org/civic-infra:environment:{e}" for env in ("dev", "staging", "prod")
+                                 for e in (env, f"{env}-plan")),
+                               "repo:example-org/civic-infra:environment:tenant-plan"])  # fmt: skip
     roles = {r.inputs["name"]: r for r in plan.of_type("aws:iam/role:Role")}
-    assert set(roles) == {f"caf-{e}-ci-{k}" for e in ("dev", "staging", "prod") for k in ("plan", "deploy")}
+    assert set(roles) == {f"caf-{e}-ci-{k}" for e in ("dev", "staging", "prod") for k in ("plan", "deploy", "tenant-plan")}
     providers = {r.name: r.inputs for r in plan.of_type("pulumi:providers:aws")}
     assert json.loads(providers["aws-prod"]["allowedAccountIds"]) == ["000000000003"]
 
@@ -111,7 +112,7 @@ def test_tenant_logs_go_only_to_the_log_environment(plan):
 
 def test_repository_settings_as_code(plan):
     envs = {r.inputs["environment"]: r.inputs for r in plan.of_type("github:index/repositoryEnvironment:RepositoryEnvironment")}
-    assert set(envs) == {"dev", "dev-plan", "staging", "staging-plan", "prod", "prod-plan", "tenant"}
+    assert set(envs) == {"dev", "dev-plan", "staging", "staging-plan", "prod", "prod-plan", "tenant", "tenant-plan"}
     for name in ("dev", "staging", "prod", "tenant"):
         assert envs[name]["reviewers"] == [{"teams": [1.0]}] and envs[name]["canAdminsBypass"] is False
         assert envs[name]["deploymentBranchPolicy"] == {"protectedBranches": False, "customBranchPolicies": True}
@@ -179,3 +180,156 @@ def test_state_bucket_secrets_alias_and_restricted_buckets_come_from_the_model()
                                                      "secrets_provider": "awskms://alias/caf-prod-secrets?region=us-east-1"})
     moved = prod.model_copy(update={"deployment": deployment})
     assert state_bucket(moved) == "caf-state" and secrets_key_alias(moved) == "alias/caf-prod-secrets"
+
+
+# --- the tenant stack's own plan identity (GitHub environment tenant-plan) ----------------------
+
+
+def test_tenant_plan_app_is_federated_only_with_tenant_plan_and_requests_graph_reads_only(plan):
+    from components.azure.tenant_plan import GRAPH_APP_ID, GRAPH_READ_ROLES
+
+    (app,) = [r for r in plan.of_type("azuread:index/application:Application") if r.name == "ci-tenant-plan-app"]
+    (access,) = app.inputs["requiredResourceAccesses"]
+    assert access["resourceAppId"] == GRAPH_APP_ID
+    assert sorted((a["id"], a["type"]) for a in access["resourceAccesses"]) == sorted(
+        (i, "Role") for i in GRAPH_READ_ROLES.values())
+    assert set(GRAPH_READ_ROLES) == {"Policy.Read.All", "Group.Read.All", "Application.Read.All"}
+    assert not plan.of_type("azuread:index/applicationPassword:ApplicationPassword")
+    (federation,) = [r for r in plan.of_type(
+        "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")
+        if r.name == "ci-tenant-plan-github"]  # fmt: skip
+    assert federation.inputs["subject"] == "repo:example-org/civic-infra:environment:tenant-plan"
+    assert federation.inputs["audiences"] == ["api://AzureADTokenExchange"]
+    assert federation.inputs["issuer"] == "https://token.actions.githubusercontent.com"
+
+
+def test_tenant_plan_reads_role_definitions_and_assignments_only_and_the_log_resource_group(plan):
+    definitions = {r.inputs["roleName"]: r.inputs for r in plan.of_type("azure-native:authorization:RoleDefinition")}
+    for env, sub in (("dev", "d1"), ("staging", "e2"), ("prod", "f3")):
+        role = definitions[f"caf-{env}-ci-tenant-plan"]
+        assert role["assignableScopes"] == [f"/subscriptions/00000000-0000-0000-0000-0000000000{sub}"]
+        assert role["permissions"] == [{"actions": ["Microsoft.Authorization/roleDefinitions/read",
+                                                    "Microsoft.Authorization/roleAssignments/read"],
+                                        "notActions": [], "dataActions": [], "notDataActions": []}]  # fmt: skip
+    readers = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name.endswith("-tenant-plan-reader")]
+    assert [r.name for r in readers] == ["ci-prod-tenant-plan-reader"]
+    assert readers[0].inputs["scope"].endswith("/resourceGroups/rg-caf-prod-platform")
+
+
+def test_tenant_plan_aws_role_trusts_tenant_plan_and_reads_the_ci_roles_only(plan):
+    (role,) = [r for r in plan.of_type("aws:iam/role:Role") if r.inputs["name"] == "caf-prod-ci-tenant-plan"]
+    trust = json.loads(role.inputs["assumeRolePolicy"])["Statement"]
+    assert [s["Condition"]["StringEquals"] for s in trust] == [{
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": "repo:example-org/civic-infra:environment:tenant-plan"}]
+    assert role.inputs["permissionsBoundary"].endswith(":policy/caf-prod-ci-boundary")
+    (policy,) = [r for r in plan.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "ci-prod-aws-tenant-plan-policy"]
+    read, deny = json.loads(policy.inputs["policy"])["Statement"]
+    assert all(a.startswith(("iam:Get", "iam:List")) for a in read["Action"])
+    assert read["Resource"] == ["arn:aws:iam::000000000003:role/caf-prod-ci-*", "arn:aws:iam::000000000003:policy/caf-prod-ci-*",
+                                "arn:aws:iam::000000000003:oidc-provider/token.actions.githubusercontent.com"]
+    assert deny["Effect"] == "Deny" and "s3:GetObject" in deny["Action"] and "kms:Decrypt" in deny["Action"]
+    assert not [r for r in plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                if "tenant-plan" in r.name]  # no ReadOnlyAccess: only what the tenant stack manages
+
+
+def test_environment_deploy_roles_may_never_change_the_tenant_plan_role(plan):
+    (boundary,) = [r for r in plan.of_type("aws:iam/policy:Policy") if r.inputs["name"] == "caf-prod-ci-boundary"]
+    statements = {s["Sid"]: s for s in json.loads(boundary.inputs["policy"])["Statement"]}
+    assert "arn:aws:iam::000000000003:role/caf-prod-ci-tenant-plan" in statements["DenyCiRoleChanges"]["Resource"]
+
+
+def test_tenant_aws_providers_use_the_same_profile_for_plan_and_deploy(plan):
+    providers = {r.name: r.inputs for r in plan.of_type("pulumi:providers:aws")}
+    assert providers["aws-prod"]["profile"] == "caf-tenant-prod" and "assumeRoles" not in providers["aws-prod"]
+    values = {r.name: r.inputs["value"] for r in plan.of_type("github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")}
+    assert values["github-var-tenant-aws-tenant-profiles"] == " ".join(
+        f"caf-tenant-{e}=arn:aws:iam::00000000000{n}:role/tenant-ci" for e, n in (("dev", 1), ("prod", 3), ("staging", 2)))
+    assert values["github-var-tenant-plan-aws-tenant-profiles"] == " ".join(
+        f"caf-tenant-{e}=arn:aws:iam::00000000000{n}:role/caf-{e}-ci-tenant-plan"
+        for e, n in (("dev", 1), ("prod", 3), ("staging", 2)))  # fmt: skip
+    assert "github-var-tenant-plan-aws-role-arn" not in values and "github-var-tenant-azure-client-id" not in values
+    assert values["github-var-tenant-plan-azure-client-id"]
+
+
+# --- the secrets provider's key: the plan identity decrypts with it and nothing else -------------
+
+
+def _with_provider(env, provider: str, **extra):
+    deployment = env.deployment.model_copy(update={"secrets_provider": provider, **extra})
+    return env.model_copy(update={"deployment": deployment})
+
+
+def test_secrets_provider_keys_come_from_the_model():
+    from components.platform.tenant import (
+        secrets_encryption_context,
+        secrets_key_arn,
+        secrets_key_scope,
+    )
+
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    assert secrets_key_arn(prod) is None and secrets_key_scope(prod) is None and secrets_encryption_context(prod) == {}
+    by_id = _with_provider(prod, "awskms://00000000-0000-0000-0000-0000000000aa?region=us-east-1&context_stack=prod")
+    assert secrets_key_arn(by_id) == "arn:aws:kms:us-east-1:000000000003:key/00000000-0000-0000-0000-0000000000aa"
+    assert secrets_encryption_context(by_id) == {"stack": "prod"}
+    arn = "arn:aws:kms:us-east-1:000000000003:key/00000000-0000-0000-0000-0000000000bb"
+    assert secrets_key_arn(_with_provider(prod, f"awskms:///{arn}?region=us-east-1")) == arn
+    assert secrets_key_arn(_with_provider(prod, "awskms://alias/caf-prod-secrets?region=us-east-1")) is None
+    vault = _with_provider(prod, "azurekeyvault://caf-prod-secrets.vault.azure.net/keys/pulumi")
+    assert secrets_key_scope(vault) == ("/subscriptions/00000000-0000-0000-0000-0000000000f3/resourceGroups/"
+                                        "rg-caf-prod-platform/providers/Microsoft.KeyVault/vaults/caf-prod-secrets/keys/pulumi")
+    elsewhere = _with_provider(prod, "azurekeyvault://caf-secrets.vault.azure.net/keys/prod", secrets_key_resource_group="rg-secrets")
+    assert "/resourceGroups/rg-secrets/providers/Microsoft.KeyVault/vaults/caf-secrets/keys/prod" in secrets_key_scope(elsewhere)
+
+
+def test_aws_plan_decrypts_only_the_named_key_with_its_encryption_context():
+    from components.aws.ci_identity import CiIdentityArgs, plan_statements
+
+    key = "arn:aws:kms:us-east-1:000000000003:key/00000000-0000-0000-0000-0000000000aa"
+    args = CiIdentityArgs(account_id="000000000003", region="us-east-1", name_prefix="caf-prod",
+                          github_repository="example-org/civic-infra", environment="prod", secrets_key_arn=key,
+                          secrets_encryption_context={"stack": "prod"})  # fmt: skip
+    by_sid = {s["Sid"]: s for s in plan_statements(args)}
+    assert by_sid["DecryptStackSecrets"] == {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
+                                             "Resource": key,
+                                             "Condition": {"StringEquals": {"kms:EncryptionContext:stack": "prod"}}}
+    assert by_sid["DenyDataKeyUse"]["NotResource"] == key and "kms:Decrypt" in by_sid["DenyDataKeyUse"]["Action"]
+    alias = CiIdentityArgs(**{**args.model_dump(), "secrets_key_arn": None, "secrets_key_alias": "alias/caf-prod-secrets"})
+    decrypt = {s["Sid"]: s for s in plan_statements(alias)}["DecryptStackSecrets"]
+    assert decrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/caf-prod-secrets"},
+                                    "StringEquals": {"kms:EncryptionContext:stack": "prod"}}
+
+
+def test_azure_plan_decrypts_with_the_secrets_key_at_its_scope_and_passes_the_policies(tmp_path):
+    import shutil
+
+    from cli.project import find_project as project_at
+
+    root = tmp_path / "project"
+    shutil.copytree(REPO, root, ignore=shutil.ignore_patterns(".venv*", ".git", ".infra", "__pycache__", "bench", "tests"))
+    prod_file = root / "stacks" / "Pulumi.prod.yaml"
+    text = prod_file.read_text(encoding="utf-8")
+    assert "  infra:deployment:\n" in text
+    prod_file.write_text(text.replace("  infra:deployment:\n", "  infra:deployment:\n    secrets_provider: "
+                                      "azurekeyvault://caf-prod-secrets.vault.azure.net/keys/pulumi\n", 1), encoding="utf-8")
+    tenant = load_environment(root / "stacks", "tenant", today=TODAY)
+    from components.platform import tenant as tenant_module
+
+    original = tenant_module.STACKS_DIR
+    tenant_module.STACKS_DIR = root / "stacks"
+    try:
+        plan = plan_environment(project_at(root), tenant)
+    finally:
+        tenant_module.STACKS_DIR = original
+    (decrypt,) = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name == "ci-prod-plan-secrets-decrypt"]
+    assert decrypt.inputs["scope"].endswith("/vaults/caf-prod-secrets/keys/pulumi")
+    (role,) = [r.inputs for r in plan.of_type("azure-native:authorization:RoleDefinition")
+               if r.inputs["roleName"] == "caf-prod-ci-plan-secrets-decrypt"]
+    assert role["permissions"][0]["dataActions"] == ["Microsoft.KeyVault/vaults/keys/read",
+                                                     "Microsoft.KeyVault/vaults/keys/decrypt/action"]
+    assert not [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name == "ci-dev-plan-secrets-decrypt"]
+    report = check_capture(plan, tenant, today=TODAY)
+    assert [(r.policy, r.name) for r in report.results if r.status is Status.failed] == []
+    assert {(r.policy, r.name) for r in report.results if r.status is Status.passed} >= {
+        ("azure-ci-decrypt-secrets-key-only", "ci-prod-plan-secrets-decrypt"),
+        ("azure-ci-no-data-access", "ci-prod-plan-secrets-decrypt")}

@@ -736,3 +736,6 @@ SCENARIOS += _VENDOR_ACCESS
 from tests.policies.cases_perimeter import SCENARIOS as _PERIMETER  # noqa: E402
 
 SCENARIOS += _PERIMETER
+from tests.policies.cases_ci_decrypt import SCENARIOS as _CI_DECRYPT  # noqa: E402
+
+SCENARIOS += _CI_DECRYPT

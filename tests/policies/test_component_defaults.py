@@ -170,6 +170,9 @@ SPECS = [
     Spec("components.azure.ci_identity", "AzureCiIdentity", {**AZURE, "subscription_id": SUBSCRIPTION,
                                                              "github_repository": "example-org/civic-infra",
                                                              "resource_group_name": "rg-caf-prod-platform"}),
+    Spec("components.azure.tenant_plan", "TenantPlanIdentity", {"short_name": "caf",
+                                                                "github_repository": "example-org/civic-infra"},
+         tenant=True),
     Spec("components.azure.vendors", "AzureVendors", {**AZURE, "subscription_id": SUBSCRIPTION, "vendors": [
         {"name": "acme", "contact": "ops@acme.example.com", "expires": "2026-12-31", "azure_roles": ["Reader"],
          "contact_object_id": "00000000-0000-0000-0000-000000000071"}]},
