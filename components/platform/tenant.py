@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pulumi
 
-from stacks.model import Environment
+from stacks.model import Environment, Tier
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 TENANT_CI_ROLE = "tenant-ci"
@@ -160,6 +160,8 @@ def _aws_ci(member: Environment) -> dict[str, Any]:
             identity_center_instance_arn=identity.aws_identity_center_instance_arn if identity.aws_identity_center_enabled else None,
             restricted_bucket_names=restricted_buckets(member), state_bucket=state_bucket(member),
             secrets_key_alias=secrets_key_alias(member),
+            database_backups_enabled=stores.postgres.enabled and stores.backups.enabled,
+            backup_destruction_denied=member.tier is Tier.production,
         ),
         opts=pulumi.ResourceOptions(providers={"aws": provider}),
     )  # fmt: skip
