@@ -331,6 +331,29 @@ class PostgresSettings(StrictModel):
     multi_az: bool = Field(False, description="a standby in a second AZ (production should turn it on)")
 
 
+class DatabaseBackupSettings(StrictModel):
+    """AWS Backup of the databases (PostgreSQL): a locked vault '<prefix>-db-backups' and a daily plan."""
+
+    enabled: bool = Field(
+        True, description="off: no AWS Backup vault or plan (only RDS automated backups); never off in production "
+        "when a database exists",
+    )
+    vault_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field(
+        "COMPLIANCE",
+        description="COMPLIANCE: after vault_lock_changeable_for_days nobody, not even root, deletes a backup early "
+        "or removes the lock; GOVERNANCE: a principal with backup:DeleteBackupVaultLockConfiguration can; "
+        "production needs COMPLIANCE",
+    )
+    vault_lock_changeable_for_days: int = Field(
+        3, ge=3, le=36500, description="compliance mode: grace period in which the lock can still be removed"
+    )
+    min_retention_days: int = Field(7, ge=1, le=36500, description="the vault refuses shorter retention")
+    max_retention_days: int = Field(35, ge=1, le=36500, description="the vault refuses longer retention")
+    retention_days: int = Field(
+        35, ge=1, le=36500, description="daily backups are deleted after this many days; between min and max"
+    )
+
+
 class DataStores(StrictModel):
     """AWS data estate; the data lake is on unless switched off."""
 
@@ -338,6 +361,7 @@ class DataStores(StrictModel):
     analytics_enabled: bool = Field(True, description="Glue catalog and Athena workgroup")
     redshift: RedshiftSettings = RedshiftSettings()
     postgres: PostgresSettings = PostgresSettings()
+    backups: DatabaseBackupSettings = DatabaseBackupSettings()
 
 
 class Dataset(StrictModel):

@@ -676,6 +676,34 @@ def exports_lock_fits_retention(env: Environment, ctx: RuleContext) -> Iterator[
                       "a locked export")
 
 
+def production_locks_database_backups(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    stores = env.data_stores
+    if env.tier is not Tier.production or env.aws is None or not stores.postgres.enabled:
+        return
+    if not stores.backups.enabled:
+        yield Problem("data_stores.backups.enabled", "must be true in production when a database exists", False,
+                      "remove the line; production database backups sit in a locked AWS Backup vault")
+    elif stores.backups.vault_lock_mode != "COMPLIANCE":
+        yield Problem("data_stores.backups.vault_lock_mode", "must be COMPLIANCE in production",
+                      stores.backups.vault_lock_mode,
+                      "set it to COMPLIANCE so no one holding the account can delete the backups early")
+
+
+def backup_retention_fits_lock(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
+    backups = env.data_stores.backups
+    if not (env.aws and backups.enabled):
+        return
+    if backups.min_retention_days > backups.max_retention_days:
+        yield Problem("data_stores.backups.min_retention_days",
+                      f"is above max_retention_days ({backups.max_retention_days})", backups.min_retention_days,
+                      "choose a minimum no greater than the maximum")
+    elif not backups.min_retention_days <= backups.retention_days <= backups.max_retention_days:
+        yield Problem("data_stores.backups.retention_days",
+                      f"must lie between min_retention_days ({backups.min_retention_days}) and max_retention_days "
+                      f"({backups.max_retention_days})", backups.retention_days,
+                      "choose a retention inside the vault lock's range; the lock refuses any other")
+
+
 def detections_are_complete(env: Environment, ctx: RuleContext) -> Iterator[Problem]:
     m365 = env.m365
     if m365.sentinel_detections_enabled and not m365.sentinel_enabled:
@@ -721,6 +749,8 @@ RULES: tuple[Rule, ...] = (
     vendor_reviewer_is_known,
     production_keeps_the_data_perimeter,
     exports_lock_fits_retention,
+    production_locks_database_backups,
+    backup_retention_fits_lock,
 )
 
 

@@ -80,6 +80,37 @@ def _perimeter_exceptions(env: Environment) -> dict[str, list[Any]]:
     return exceptions
 
 
+def _database_backups(env: Environment, database_arn: Any, kms_key_arn: Any, opts: Any) -> None:
+    """The locked AWS Backup vault and daily plan of the PostgreSQL instance.
+
+    The Redshift Serverless namespace is not selected: AWS Backup's published list of supported
+    resource types names provisioned Redshift only, so its recovery points stay unlocked (README).
+    """
+    from components.aws.backup import DatabaseBackups, DatabaseBackupsArgs
+    from components.aws.ci_identity import boundary_arn
+
+    assert env.aws is not None
+    prefix, backups = name_prefix(env), env.data_stores.backups
+    DatabaseBackups(
+        f"{prefix}-db-backups",
+        DatabaseBackupsArgs(
+            name_prefix=prefix,
+            account_id=env.aws.account_id,
+            classification=env.highest_classification(),
+            lock_mode=backups.vault_lock_mode,
+            changeable_for_days=backups.vault_lock_changeable_for_days,
+            min_retention_days=backups.min_retention_days,
+            max_retention_days=backups.max_retention_days,
+            retention_days=backups.retention_days,
+            boundary_arn=boundary_arn(env.aws.account_id, prefix),
+            protect=env.protection.deletion_protection,
+        ),
+        kms_key_arn=kms_key_arn,
+        resource_arns=[database_arn],
+        opts=opts,
+    )
+
+
 def define_aws(env: Environment, providers: Any) -> AwsPlatform:
     """Every AWS resource of `env`, under one explicit provider pinned to the account and region."""
     from components.aws import partner_share
@@ -226,9 +257,10 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             s3_prefix_list_id=network.s3_prefix_list_id,
             opts=opts,
         )
+    postgres = None
     if stores.postgres.enabled:
         pg = stores.postgres
-        Postgres(
+        postgres = Postgres(
             f"{prefix}-postgres",
             PostgresArgs(
                 identifier=f"{prefix}-postgres",
@@ -248,6 +280,9 @@ def define_aws(env: Environment, providers: Any) -> AwsPlatform:
             kms_key_arn=restricted_key,
             opts=opts,
         )
+
+    if postgres is not None and stores.backups.enabled:
+        _database_backups(env, postgres.instance.arn, restricted_key, opts)
 
     audit_settings = env.audit
     AccountBaseline(

@@ -155,6 +155,12 @@ class CiIdentityArgs(StrictModel):
         None, description="GitHub environment of the tenant stack's previews and drift ('tenant-plan'): a role "
         "'<prefix>-ci-tenant-plan' that reads the CI roles, their policies and the OIDC provider; none when omitted",
     )
+    database_backups_enabled: bool = Field(
+        False, description="no AWS Backup rights when off; on: the '<prefix>-db-backups' vault, its plan and role"
+    )
+    backup_destruction_denied: bool = Field(
+        True, description="explicit denies on deleting backup vaults, recovery points and vault locks (production)"
+    )
 
     @property
     def deploy_role_name(self) -> str:
@@ -231,7 +237,8 @@ def protected_statements(args: CiIdentityArgs) -> list[Statement]:
          "Resource": "*"},
         {"Sid": "DenyAwsManagedPolicies", "Effect": "Deny",
          "Action": ["iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:AttachGroupPolicy"], "Resource": "*",
-         "Condition": {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:policy/*"}}},
+         "Condition": {"ArnLike": {"iam:PolicyARN": "arn:aws:iam::aws:policy/*"},
+                       **({"ArnNotEquals": {"iam:PolicyARN": BACKUP_SERVICE_POLICY}} if args.database_backups_enabled else {})}},
         {"Sid": "DenyRestrictedKeyDestruction", "Effect": "Deny", "Action": list(RESTRICTED_KEY_DENIES),
          "Resource": f"arn:aws:kms:*:{acct}:key/*",
          "Condition": {"StringEquals": {"aws:ResourceTag/data-classification": "restricted"}}},
@@ -244,6 +251,7 @@ def protected_statements(args: CiIdentityArgs) -> list[Statement]:
         {"Sid": "DenyRestrictedBucketDestruction", "Effect": "Deny", "Action": list(RESTRICTED_BUCKET_DENIES),
          "Resource": [*arns, *(f"{a}/*" for a in arns)]}  # fmt: skip
     )
+    statements += backup_protected_statements(args)
     return statements
 
 
@@ -252,6 +260,7 @@ def boundary_statements(args: CiIdentityArgs) -> list[Statement]:
     return [
         {"Sid": "PlatformServices", "Effect": "Allow",
          "Action": [f"{service}:*" for service in PLATFORM_SERVICES], "Resource": "*"},
+        *backup_boundary_statements(args),
         *protected_statements(args),
     ]  # fmt: skip
 
@@ -299,6 +308,7 @@ def plan_statements(args: CiIdentityArgs) -> list[Statement]:
                            "NotResource": f"{state}/*"})  # fmt: skip
         deny = {**deny, "Action": [a for a in deny["Action"] if not a.startswith("s3:")]}
     statements.append(deny)
+    statements += backup_plan_statements(args)
     return statements
 
 
@@ -536,7 +546,106 @@ def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
                         "sso:UntagResource", "sso:ListTagsForResource"],
              "Resource": permission_sets, "Condition": {"StringEquals": _own_tags(args)}},
         ]  # fmt: skip
+    statements += backup_deploy_statements(args)
     return statements
+
+
+# --- AWS Backup of the databases (components/aws/backup.py) ----------------------------------
+
+BACKUP_SERVICE_POLICY = "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+"""The one AWS-managed policy the deploy role may attach, and only to the backup service role."""
+
+BACKUP_DESTRUCTION = (
+    "backup:DeleteBackupVault", "backup:DeleteRecoveryPoint", "backup:DeleteBackupVaultLockConfiguration",
+    "backup:UpdateRecoveryPointLifecycle",
+)  # fmt: skip
+"""Deleting or shortening the life of backups: never by CI in production."""
+
+BACKUP_JOBS = ("backup:StartRestoreJob", "backup:StartBackupJob", "backup:StartCopyJob", "backup:PutRestoreValidationResult")
+"""Jobs that move data: the plan role never starts one."""
+
+
+def _backup_names(args: CiIdentityArgs) -> tuple[str, str, str]:
+    """The vault ARN pattern, the plan ARN pattern and the service role's ARN."""
+    from components.aws.backup import backup_role_name
+
+    acct, region, prefix = args.account_id, args.region, args.name_prefix
+    return (f"arn:aws:backup:{region}:{acct}:backup-vault:{prefix}-*", f"arn:aws:backup:{region}:{acct}:backup-plan:*",
+            args.role_arn(backup_role_name(prefix)))  # fmt: skip
+
+
+def backup_boundary_statements(args: CiIdentityArgs) -> list[Statement]:
+    """The boundary's room for AWS Backup: the deploy role manages it, the service role backs up through it."""
+    if not args.database_backups_enabled:
+        return []
+    return [{"Sid": "BackupService", "Effect": "Allow",
+             "Action": ["backup:*", "backup-storage:MountCapsule", "tag:GetResources"], "Resource": "*"}]  # fmt: skip
+
+
+def backup_protected_statements(args: CiIdentityArgs) -> list[Statement]:
+    """Explicit denies (deploy policy and boundary): backups outlive a stolen deploy token.
+
+    Recovery points of RDS live under RDS snapshot ARNs, not the vault's, so the recovery-point
+    actions are denied account-wide and AWS Backup's RDS snapshots cannot be deleted through RDS.
+    """
+    if not (args.database_backups_enabled and args.backup_destruction_denied):
+        return []
+    vaults, _, _ = _backup_names(args)
+    return [
+        {"Sid": "DenyBackupVaultDestruction", "Effect": "Deny",
+         "Action": ["backup:DeleteBackupVault", "backup:DeleteBackupVaultLockConfiguration",
+                    "backup:DeleteBackupVaultAccessPolicy"],
+         "Resource": vaults},
+        {"Sid": "DenyRecoveryPointDestruction", "Effect": "Deny",
+         "Action": ["backup:DeleteRecoveryPoint", "backup:UpdateRecoveryPointLifecycle", "backup:DisassociateRecoveryPoint"],
+         "Resource": "*"},
+        {"Sid": "DenyBackupSnapshotDeletion", "Effect": "Deny", "Action": "rds:DeleteDBSnapshot",
+         "Resource": f"arn:aws:rds:*:{args.account_id}:snapshot:awsbackup:*"},
+    ]  # fmt: skip
+
+
+def backup_deploy_statements(args: CiIdentityArgs) -> list[Statement]:
+    """What the deploy role may do with AWS Backup: the platform's vault, plans, selection and service role."""
+    if not args.database_backups_enabled:
+        return []
+    vaults, plans, role = _backup_names(args)
+    owned = {"StringEquals": _own_tags(args)}
+    return [
+        {"Sid": "CreateBackupResources", "Effect": "Allow",
+         "Action": ["backup:CreateBackupVault", "backup:CreateBackupPlan", "backup:TagResource"],
+         "Resource": [vaults, plans], "Condition": {"StringEquals": _own_tags(args, "RequestTag")}},
+        {"Sid": "OwnBackupResources", "Effect": "Allow",
+         "Action": ["backup:PutBackupVaultLockConfiguration", "backup:DeleteBackupVaultLockConfiguration",
+                    "backup:DeleteBackupVault", "backup:UpdateBackupPlan", "backup:DeleteBackupPlan",
+                    "backup:CreateBackupSelection", "backup:DeleteBackupSelection", "backup:TagResource",
+                    "backup:UntagResource"],
+         "Resource": [vaults, plans], "Condition": owned},
+        {"Sid": "ReadBackupResources", "Effect": "Allow",
+         "Action": ["backup:DescribeBackupVault", "backup:GetBackupVaultAccessPolicy",
+                    "backup:GetBackupVaultNotifications", "backup:GetBackupPlan", "backup:GetBackupSelection",
+                    "backup:ListBackupSelections", "backup:ListTags"],
+         "Resource": [vaults, plans]},
+        # AWS Backup's storage for a new vault; no resource-level scoping exists for it.
+        {"Sid": "BackupVaultStorage", "Effect": "Allow", "Action": "backup-storage:MountCapsule", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": args.region}}},
+        {"Sid": "BackupServiceRolePolicy", "Effect": "Allow",
+         "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"], "Resource": role,
+         "Condition": {"StringEquals": {"iam:PermissionsBoundary": args.boundary_arn},
+                       "ArnEquals": {"iam:PolicyARN": BACKUP_SERVICE_POLICY}}},
+        {"Sid": "PassBackupServiceRole", "Effect": "Allow", "Action": "iam:PassRole", "Resource": role,
+         "Condition": {"StringEquals": {"iam:PassedToService": "backup.amazonaws.com"}}},
+        # Attaching AWS Backup's managed policy to any other role stays denied.
+        {"Sid": "DenyBackupPolicyElsewhere", "Effect": "Deny", "Action": "iam:AttachRolePolicy", "NotResource": role,
+         "Condition": {"ArnEquals": {"iam:PolicyARN": BACKUP_SERVICE_POLICY}}},
+    ]  # fmt: skip
+
+
+def backup_plan_statements(args: CiIdentityArgs) -> list[Statement]:
+    """The plan role reads AWS Backup's configuration (ReadOnlyAccess) and never starts a job."""
+    if not args.database_backups_enabled:
+        return []
+    return [{"Sid": "DenyBackupJobs", "Effect": "Deny", "Action": [*BACKUP_JOBS, *BACKUP_DESTRUCTION],
+             "Resource": "*"}]  # fmt: skip
 
 
 MANAGED_POLICY_LIMIT = 6144

@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 
 import pulumi
 
-from stacks.model import Environment
+from stacks.model import Environment, Tier
 
 STACKS_DIR = Path(__file__).resolve().parents[2] / "stacks"
 TENANT_CI_ROLE = "tenant-ci"
@@ -250,6 +250,8 @@ def _aws_ci(member: Environment, env: Environment) -> dict[str, Any]:
             secrets_key_alias=secrets_key_alias(member), secrets_key_arn=secrets_key_arn(member),
             secrets_encryption_context=secrets_encryption_context(member),
             tenant_plan_environment=tenant_plan_environment(env),
+            database_backups_enabled=stores.postgres.enabled and stores.backups.enabled,
+            backup_destruction_denied=member.tier is Tier.production,
         ),
         opts=pulumi.ResourceOptions(providers={"aws": provider}),
     )  # fmt: skip

@@ -1,6 +1,8 @@
 """AWS immutability: exports cannot be altered or deleted before their retention ends (S3 Object Lock),
-and production database backups sit in a locked AWS Backup vault (reported, advisory, while the
-platform has none: RDS automated backups and Redshift Serverless recovery points cannot be locked)."""
+and production database backups sit in an AWS Backup vault with a compliance-mode lock
+(components/aws/backup.py). RDS databases must be in one; Redshift Serverless namespaces are
+reported as advisory, because the platform does not select them (AWS Backup's published list of
+supported resource types names provisioned Redshift only) and their own recovery points cannot be locked."""
 
 from __future__ import annotations
 
@@ -67,7 +69,8 @@ def exports_object_lock(stack: StackView, ctx: Context) -> Iterator[Verdict]:
             yield compliant(subject=bucket)
 
 
-DATABASES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster", "aws:redshiftserverless/namespace:Namespace")
+DATABASES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
+NAMESPACES = ("aws:redshiftserverless/namespace:Namespace",)
 SELECTION = "aws:backup/selection:Selection"
 PLAN = "aws:backup/plan:Plan"
 VAULT = "aws:backup/vault:Vault"
@@ -87,17 +90,8 @@ def _locked_vaults(stack: StackView, database) -> list:
     return found
 
 
-@stack_policy(
-    name="aws-database-backups-locked",
-    description="Keep production database backups in an AWS Backup vault with a compliance-mode vault lock",
-    severity=Severity.medium,
-    remediation="RDS automated backups and Redshift Serverless recovery points cannot be locked; until the platform "
-    "manages an AWS Backup plan, follow the README's manual step (a backup vault with a compliance-mode vault lock "
-    "and a daily plan selecting the database).",
-    enforcement=Enforcement.advisory,
-)
-def database_backups_locked(stack: StackView, ctx: Context) -> Iterator[Verdict]:
-    databases = stack.of_type(*DATABASES)
+def _judge(stack: StackView, ctx: Context, types: tuple[str, ...], fix: str) -> Iterator[Verdict]:
+    databases = stack.of_type(*types)
     if not databases or not ctx.is_production:
         yield not_applicable("no database in a production stack")
         return
@@ -106,8 +100,33 @@ def database_backups_locked(stack: StackView, ctx: Context) -> Iterator[Verdict]
             yield compliant(subject=db)
         else:
             yield violation(f"database {db.name}: its backups are in no AWS Backup vault with a compliance-mode lock, "
-                            "so someone holding the account can delete every copy; add it to a locked vault's "
-                            "backup plan (README: security baseline, manual step)", db)
+                            f"so someone holding the account can delete every copy; {fix}", db)
 
 
-POLICIES = (exports_object_lock, database_backups_locked)
+@stack_policy(
+    name="aws-database-backups-locked",
+    description="Keep production database backups in an AWS Backup vault with a compliance-mode vault lock",
+    severity=Severity.high,
+    remediation="define_aws composes DatabaseBackups (components/aws/backup.py) for the PostgreSQL instance: a vault "
+    "'<prefix>-db-backups', a VaultLockConfiguration with changeable_for_days (compliance mode) and a daily plan "
+    "whose Selection lists the instance; keep data_stores.backups.enabled true and vault_lock_mode COMPLIANCE.",
+    data_protection=True,
+)
+def database_backups_locked(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    yield from _judge(stack, ctx, DATABASES, "keep data_stores.backups.enabled and vault_lock_mode COMPLIANCE "
+                      "so the DatabaseBackups plan selects it")
+
+
+@stack_policy(
+    name="aws-redshift-backups-locked",
+    description="Keep production Redshift Serverless backups in an AWS Backup vault with a compliance-mode vault lock",
+    severity=Severity.medium,
+    remediation="Redshift Serverless recovery points cannot be locked and the platform does not select namespaces in "
+    "its AWS Backup plan; follow the README's manual step (security baseline).",
+    enforcement=Enforcement.advisory,
+)
+def redshift_backups_locked(stack: StackView, ctx: Context) -> Iterator[Verdict]:
+    yield from _judge(stack, ctx, NAMESPACES, "see the README's manual step (security baseline)")
+
+
+POLICIES = (exports_object_lock, database_backups_locked, redshift_backups_locked)

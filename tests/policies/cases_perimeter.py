@@ -96,9 +96,16 @@ SCENARIOS: list[Scenario] = [
         *_backed_up("fail_governance_vault_db", "governance", {"minRetentionDays": 7.0}),
         R("fail_unlocked_vault_db", RDS, {"identifier": "c"}),
         *_backed_up("fail_unlocked_vault_db", "plain", None),
-        R("fail_automated_backups_only", NAMESPACE, {"namespaceName": "d"}),
+        R("fail_automated_backups_only", RDS, {"identifier": "d"}),
+        R("namespace_judged_by_the_redshift_policy", NAMESPACE, {"namespaceName": "e"}),
     ], ctx={"tier": "production"}),
     Scenario("aws-database-backups-locked", [
         R("db", RDS, {"identifier": "a"}),
     ], label="dev_not_judged"),
+    Scenario("aws-redshift-backups-locked", [
+        R("pass_locked_namespace", NAMESPACE, {"namespaceName": "a"}),
+        *_backed_up("pass_locked_namespace", "locked", {"changeableForDays": 3.0, "minRetentionDays": 7.0}),
+        R("fail_recovery_points_only", NAMESPACE, {"namespaceName": "b"}),
+        R("rds_judged_by_the_database_policy", RDS, {"identifier": "c"}),
+    ], ctx={"tier": "production"}),
 ]

@@ -124,7 +124,8 @@ def test_prod_identity_vendor_roles_carry_the_boundary_and_ci_roles_live_in_the_
     boundary = "arn:aws:iam::000000000003:policy/caf-prod-ci-boundary"
     assert {r.name: r.inputs.get("permissionsBoundary") for r in prod_plan.of_type("aws:iam/role:Role")} == {
         "caf-prod-identity-vendor-analytics-firm": boundary, "caf-prod-network-flow-logs-role": boundary,
-        "caf-prod-audit-trail-logs-role": boundary, "caf-prod-baseline-findings-forwarder": boundary}
+        "caf-prod-audit-trail-logs-role": boundary, "caf-prod-baseline-findings-forwarder": boundary,
+        "caf-prod-db-backups-role": boundary}
     vendor = one(prod_plan, "aws:iam/role:Role", "caf-prod-identity-vendor-analytics-firm")
     assert vendor.inputs["tags"]["access-expires"] == "2027-03-31"
     assert len(prod_plan.of_type("aws:ssoadmin/permissionSet:PermissionSet")) == 4
