@@ -14,10 +14,12 @@ from stacks.model import Environment
 STACKS_DIR = Path(__file__).resolve().parent
 
 
-def read_members(env: Environment, stacks_dir: Path = STACKS_DIR) -> tuple[dict[str, Environment], list[str]]:
-    """The validated models of `env.tenant.environments`, and one `file: problem` line per one that is not."""
+def read_members(env: Environment, stacks_dir: Path | None = None) -> tuple[dict[str, Environment], list[str]]:
+    """The validated models of `env.tenant.environments` (from `stacks_dir`, this folder when omitted),
+    and one `file: problem` line per one that is not."""
     from stacks.loader import ConfigError, infra_namespace, read_config, stack_file, validate_values
 
+    stacks_dir = stacks_dir or STACKS_DIR
     out: dict[str, Environment] = {}
     problems: list[str] = []
     for name in env.tenant.environments if env.tenant is not None else ():
