@@ -4,8 +4,8 @@
 account (storage.py), security monitoring (monitoring.py) and the budget (budget.py) from the
 Environment and the Azure platform built before them. The environment's Entra objects (its
 vendors group, the vendor groups and access packages, and the vendors' read roles) are the
-tenant stack's (components/platform/tenant.py), so an environment stack declares no azuread
-resource and its deploy identity needs no Microsoft Graph permission.
+tenant stack's (components/platform/tenant.py), so an environment stack declares no Entra group
+or access package and its deploy identity needs no Graph permission for them.
 """
 
 from __future__ import annotations
