@@ -139,6 +139,24 @@ def role_assignment_condition(role_ids: list[str], principal_types: tuple[str, .
     return " AND ".join(parts)
 
 
+def tenant_role_assignment_condition(ci_role_ids: list[str], vendor_role_ids: list[str]) -> str:
+    """The ABAC condition (version 2.0) on the tenant identity's Role Based Access Control Administrator
+    in an environment subscription (a bootstrap step): the CI roles to service principals, and the
+    vendor read roles to groups only; nothing else, to nobody else."""
+    ci, vendor = ", ".join(ci_role_ids), ", ".join(vendor_role_ids)
+    parts = []
+    for action, source in (("write", "Request"), ("delete", "Resource")):
+        attr = f"@{source}[Microsoft.Authorization/roleAssignments:"
+        parts.append(
+            f"((!(ActionMatches{{'Microsoft.Authorization/roleAssignments/{action}'}})) OR "
+            f"(({attr}RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{ci}}}"
+            f" AND {attr}PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'ServicePrincipal'}})"
+            f" OR ({attr}RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{vendor}}}"
+            f" AND {attr}PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'Group'}})))"
+        )
+    return " AND ".join(parts)
+
+
 class AzureCiIdentityArgs(StrictModel):
     """The plan and deploy identities of one environment's Azure resource group."""
 
@@ -175,6 +193,12 @@ class AzureCiIdentityArgs(StrictModel):
     def role_guid(self, kind: str) -> str:
         """A stable id per environment and role: renaming nothing, replacing nothing."""
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"civic-infra/{self.subscription_id}/{self.prefix}/{kind}"))
+
+    def tenant_condition(self) -> str:
+        """The bootstrap condition for this environment's subscription (docs/runbooks/bootstrap.md)."""
+        kinds = ["deploy", "deploy-subscription", "tenant-plan"] + (["plan-secrets-decrypt"] if self.secrets_key_scope else [])
+        return tenant_role_assignment_condition(sorted([READER, *(self.role_guid(k) for k in kinds)]),
+                                                sorted(VENDOR_ASSIGNABLE_ROLES.values()))
 
 
 class AzureCiIdentity(pulumi.ComponentResource):

@@ -391,3 +391,21 @@ def test_tenant_stack_vendor_policies_fail_without_the_package(plan, tenant):
     for policy in ("azure-vendor-access-expires-in-entra", "azure-vendor-access-reviewed-quarterly"):
         assert (policy, "vendors-prod-vendor-mailhouse") in failed, policy
     assert not [n for _, n in failed if n.startswith("vendors-staging-")]
+
+
+def test_tenant_rbac_condition_gives_ci_roles_to_service_principals_and_vendor_reads_to_groups_only():
+    from components.azure.ci_identity import READER, VENDOR_ASSIGNABLE_ROLES, AzureCiIdentityArgs
+
+    args = AzureCiIdentityArgs(short_name="caf", environment="prod", github_repository="example-org/civic-infra",
+                               subscription_id="00000000-0000-0000-0000-0000000000f3",
+                               resource_group_name="rg-caf-prod-platform")
+    text = args.tenant_condition()
+    assert text.count("ActionMatches") == 2
+    for branch in text.split(" AND ((!(ActionMatches"):
+        ci_part, vendor_part = branch.split("{'ServicePrincipal'}) OR ", 1)
+        assert args.role_guid("deploy") in ci_part and READER in ci_part
+        assert "'Group'" not in ci_part
+        assert vendor_part.count("'Group'") == 1 and "ServicePrincipal" not in vendor_part
+        for role in VENDOR_ASSIGNABLE_ROLES.values():
+            assert role in vendor_part
+        assert "Storage Blob Data Contributor" not in vendor_part and "ba92f5b4" not in branch
