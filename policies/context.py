@@ -270,7 +270,10 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
         conditional_access_switches=_ca_switches(env),
         tenant_environments=tuple(env.tenant.environments) if getattr(env, "tenant", None) is not None else (),
-        vendor_access_packages=env.identity.vendor_access_packages_enabled,
+        # The tenant stack has no vendors of its own: each owned environment's switch decides
+        # (vendor_access_packages_off), so its own identity setting cannot silence every environment's.
+        vendor_access_packages=(getattr(env, "tenant", None) is not None
+                                or env.identity.vendor_access_packages_enabled),
         vendor_access_packages_off=_vendor_access_packages_off(env),
         azure_tenant_id=str(env.azure.tenant_id) if env.azure is not None else None,
         settings=Settings(

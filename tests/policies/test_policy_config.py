@@ -107,3 +107,7 @@ def test_tenant_context_names_the_owned_environments_whose_packages_are_off(tmp_
     assert Context.from_config(ctx.to_config(), stack="tenant", today=date(2026, 11, 22)) == ctx
     monkeypatch.setattr(stacks.members, "STACKS_DIR", REPO / "stacks")
     assert context_from_environment(tenant, date(2026, 11, 22)).vendor_access_packages_off == ()
+    # The tenant stack's own switch (it has no vendors) cannot turn the checks off for every environment.
+    quiet = tenant.model_copy(update={"identity": tenant.identity.model_copy(
+        update={"vendor_access_packages_enabled": False})})
+    assert context_from_environment(quiet, date(2026, 11, 22)).vendor_access_packages is True
