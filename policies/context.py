@@ -130,6 +130,9 @@ class Context:
     """In the tenant stack: the environments whose CI identities it creates (and tags with their names)."""
     vendor_access_packages: bool = True
     """identity.vendor_access_packages_enabled: vendor membership through access packages Entra expires."""
+    vendor_access_packages_off: tuple[str, ...] = ()
+    """In the tenant stack: owned environments whose identity.vendor_access_packages_enabled is off; their
+    vendor groups (`<org>-<env>-vendor-<name>`) are not judged by the access package policies."""
     azure_tenant_id: str | None = None
     """The Entra tenant the stack's azuread resources live in; None without Azure or an environment."""
 
@@ -177,6 +180,7 @@ class Context:
             "break_glass_object_ids": list(self.break_glass_object_ids),
             "conditional_access_switches": list(self.conditional_access_switches),
             "vendor_access_packages": self.vendor_access_packages,
+            "vendor_access_packages_off": list(self.vendor_access_packages_off),
             "azure_tenant_id": self.azure_tenant_id,
         }
 
@@ -213,6 +217,7 @@ class Context:
             tenant_environments=tuple(str(i) for i in data.get("tenant_environments") or ()),
             # Missing or not a boolean: the strict default (enforced).
             vendor_access_packages=data.get("vendor_access_packages") is not False,
+            vendor_access_packages_off=tuple(str(e) for e in data.get("vendor_access_packages_off") or ()),
             azure_tenant_id=str(data["azure_tenant_id"]) if data.get("azure_tenant_id") else None,
             settings=Settings(
                 enforcement={str(k): str(v) for k, v in (data.get("enforcement") or {}).items()},
@@ -235,6 +240,18 @@ def _ca_switches(env: Any) -> tuple[str, ...]:
     return tuple(name for name, on in (("admin-us-only", ca.admin_us_only), ("risk-policies", ca.risk_policies_enabled)) if on)
 
 
+def _vendor_access_packages_off(env: Any) -> tuple[str, ...]:
+    """The tenant stack's owned environments that switch vendor access packages off (read from their files)."""
+    if getattr(env, "tenant", None) is None:
+        return ()
+    from stacks.members import read_members
+
+    # An owned environment that does not validate stops the tenant program itself; here it is
+    # simply not switched off, so its groups stay judged (the strict default).
+    members, _ = read_members(env)
+    return tuple(sorted(n for n, m in members.items() if not m.identity.vendor_access_packages_enabled))
+
+
 def context_from_environment(env: Any, today: date | None = None) -> Context:
     """The context of a validated `stacks.model.Environment`."""
     accounts = [env.aws.account_id] if env.aws is not None else []
@@ -253,7 +270,11 @@ def context_from_environment(env: Any, today: date | None = None) -> Context:
         break_glass_object_ids=tuple(str(i) for i in env.identity.break_glass_object_ids),
         conditional_access_switches=_ca_switches(env),
         tenant_environments=tuple(env.tenant.environments) if getattr(env, "tenant", None) is not None else (),
-        vendor_access_packages=env.identity.vendor_access_packages_enabled,
+        # The tenant stack has no vendors of its own: each owned environment's switch decides
+        # (vendor_access_packages_off), so its own identity setting cannot silence every environment's.
+        vendor_access_packages=(getattr(env, "tenant", None) is not None
+                                or env.identity.vendor_access_packages_enabled),
+        vendor_access_packages_off=_vendor_access_packages_off(env),
         azure_tenant_id=str(env.azure.tenant_id) if env.azure is not None else None,
         settings=Settings(
             enforcement=dict(env.policy.enforcement),

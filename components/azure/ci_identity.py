@@ -8,8 +8,10 @@ tenant stack (app registrations are tenant-wide objects).
   resource types the components manage, without data actions and with every key-listing and
   log-query action excluded; plus a small custom role on the subscription for what only
   exists there (the resource group itself, Defender plans). Its role-assignment writes and
-  deletes carry an Azure role-assignment condition (ABAC): only the role definitions the
-  platform assigns, only to groups and service principals, and never to a CI principal.
+  deletes carry an Azure role-assignment condition (ABAC): only the roles of the environment's
+  own managed identities, only to service principals, and never to a CI principal. Vendor
+  groups and their read roles are the tenant stack's, so this identity holds no Microsoft Graph
+  permission at all.
 """
 
 from __future__ import annotations
@@ -27,14 +29,19 @@ GITHUB_ISSUER = "https://token.actions.githubusercontent.com"
 GITHUB_AUDIENCE = "api://AzureADTokenExchange"
 READER = "acdd72a7-3385-48ef-bd42-f606fba81ae7"
 ASSIGNABLE_ROLES: dict[str, str] = {
-    "Reader": READER,
-    "Log Analytics Reader": "73c42c96-874c-492b-b04d-ab87d138a893",
-    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
 }
-"""The roles the environment stack assigns (vendor read roles, managed identities of storage and flow logs)."""
-ASSIGNABLE_PRINCIPAL_TYPES = ("Group", "ServicePrincipal")
+"""The roles the environment stack assigns: only its own managed identities' (storage and flow logs).
+The vendors' read roles are the tenant stack's (VENDOR_ASSIGNABLE_ROLES)."""
+ASSIGNABLE_PRINCIPAL_TYPES = ("ServicePrincipal",)
+VENDOR_ASSIGNABLE_ROLES: dict[str, str] = {
+    "Reader": READER,
+    "Log Analytics Reader": "73c42c96-874c-492b-b04d-ab87d138a893",
+    "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+}
+"""The vendor read roles the tenant identity assigns on each environment's resource group, to groups only
+(the bootstrap runbook's Role Based Access Control Administrator condition)."""
 
 DEPLOY_ACTIONS = (
     "Microsoft.Resources/subscriptions/resourceGroups/read",
@@ -132,6 +139,24 @@ def role_assignment_condition(role_ids: list[str], principal_types: tuple[str, .
     return " AND ".join(parts)
 
 
+def tenant_role_assignment_condition(ci_role_ids: list[str], vendor_role_ids: list[str]) -> str:
+    """The ABAC condition (version 2.0) on the tenant identity's Role Based Access Control Administrator
+    in an environment subscription (a bootstrap step): the CI roles to service principals, and the
+    vendor read roles to groups only; nothing else, to nobody else."""
+    ci, vendor = ", ".join(ci_role_ids), ", ".join(vendor_role_ids)
+    parts = []
+    for action, source in (("write", "Request"), ("delete", "Resource")):
+        attr = f"@{source}[Microsoft.Authorization/roleAssignments:"
+        parts.append(
+            f"((!(ActionMatches{{'Microsoft.Authorization/roleAssignments/{action}'}})) OR "
+            f"(({attr}RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{ci}}}"
+            f" AND {attr}PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'ServicePrincipal'}})"
+            f" OR ({attr}RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{vendor}}}"
+            f" AND {attr}PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {{'Group'}})))"
+        )
+    return " AND ".join(parts)
+
+
 class AzureCiIdentityArgs(StrictModel):
     """The plan and deploy identities of one environment's Azure resource group."""
 
@@ -168,6 +193,12 @@ class AzureCiIdentityArgs(StrictModel):
     def role_guid(self, kind: str) -> str:
         """A stable id per environment and role: renaming nothing, replacing nothing."""
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"civic-infra/{self.subscription_id}/{self.prefix}/{kind}"))
+
+    def tenant_condition(self) -> str:
+        """The bootstrap condition for this environment's subscription (docs/runbooks/bootstrap.md)."""
+        kinds = ["deploy", "deploy-subscription", "tenant-plan"] + (["plan-secrets-decrypt"] if self.secrets_key_scope else [])
+        return tenant_role_assignment_condition(sorted([READER, *(self.role_guid(k) for k in kinds)]),
+                                                sorted(VENDOR_ASSIGNABLE_ROLES.values()))
 
 
 class AzureCiIdentity(pulumi.ComponentResource):

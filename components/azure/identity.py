@@ -1,4 +1,5 @@
-"""Entra ID for one environment: its vendors group.
+"""Entra ID for one environment: its vendors group, declared by the tenant stack (a group is a
+tenant-wide object; components/platform/tenant.py makes one per owned environment).
 
 What exists once per tenant (staff groups, conditional access, named locations, the
 break-glass exclusions) is in `components/azure/tenant.py`, and the CI identities are in
@@ -101,7 +102,7 @@ class EntraIdentity(pulumi.ComponentResource):
         name: str,
         args: EntraIdentityArgs,
         *,
-        resource_group_id: pulumi.Input[str],
+        resource_group_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
         super().__init__("civic:entra:Identity", name, None, opts)

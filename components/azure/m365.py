@@ -1,8 +1,11 @@
 """Identity and Microsoft 365 for one environment: the part of `define_azure` after the network.
 
-`define_identity_and_m365` composes Entra ID (identity.py), the Key Vault (key_vault.py),
-the exports and backups account (storage.py), security monitoring (monitoring.py) and
-the budget (budget.py) from the Environment and the Azure platform built before them.
+`define_identity_and_m365` composes the Key Vault (key_vault.py), the exports and backups
+account (storage.py), security monitoring (monitoring.py) and the budget (budget.py) from the
+Environment and the Azure platform built before them. The environment's Entra objects (its
+vendors group, the vendor groups and access packages, and the vendors' read roles) are the
+tenant stack's (components/platform/tenant.py), so an environment stack declares no Entra group
+or access package and its deploy identity needs no Graph permission for them.
 """
 
 from __future__ import annotations
@@ -25,8 +28,6 @@ EXPORTS_KEY = "m365-exports"
 class M365Platform:
     """The identity and Microsoft 365 components of one environment."""
 
-    identity: Any
-    vendors: Any
     key_vault: Any
     export_storage: Any
     monitoring: Any
@@ -42,11 +43,9 @@ def define_identity_and_m365(
     and `["blob"]`: the vault and the exports account have no public endpoint.
     """
     from components.azure.budget import AzureBudget, AzureBudgetArgs
-    from components.azure.identity import EntraIdentity, EntraIdentityArgs
     from components.azure.key_vault import KeyVault, KeyVaultArgs
     from components.azure.monitoring import SecurityMonitoring, SecurityMonitoringArgs
     from components.azure.storage import ExportStorage, ExportStorageArgs
-    from components.azure.vendors import AzureVendors, AzureVendorsArgs
 
     zones = platform.private_dns_zone_ids or {}
     if platform.private_endpoint_subnet_id is None or "vault" not in zones or "blob" not in zones:
@@ -55,20 +54,6 @@ def define_identity_and_m365(
             f"'vault' and 'blob' private DNS zones, got zones {sorted(zones)}; compose the network first"
         )
 
-    identity = EntraIdentity(
-        "identity",
-        EntraIdentityArgs.from_environment(env),
-        resource_group_id=platform.resource_group_id,
-        opts=opts,
-    )
-    vendors = AzureVendors(
-        "vendors",
-        AzureVendorsArgs.from_environment(env),
-        vendors_group_object_id=identity.group_object_ids["vendors"],
-        resource_group_id=platform.resource_group_id,
-        moved_from=identity,
-        opts=opts,
-    )
     vault_args = KeyVaultArgs.model_validate(
         {
             **KeyVaultArgs.from_environment(env).model_dump(),
@@ -116,8 +101,6 @@ def define_identity_and_m365(
         else None
     )
     return M365Platform(
-        identity=identity,
-        vendors=vendors,
         key_vault=key_vault,
         export_storage=export_storage,
         monitoring=monitoring,

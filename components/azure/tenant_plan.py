@@ -32,6 +32,7 @@ GRAPH_READ_ROLES: dict[str, str] = {
     "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
     "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
     "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+    "EntitlementManagement.Read.All": "c74fd47d-ed3c-45c3-9a9e-b8676de685d2",
 }
 """Graph application permissions (app role ids) of the tenant plan identity, and nothing that writes:
 
@@ -39,6 +40,8 @@ GRAPH_READ_ROLES: dict[str, str] = {
   strengths (Graph's read of `identity/conditionalAccess/*` and `policies/authenticationStrengthPolicies`);
 - `Group.Read.All`: the staff, role-assignable and vendor groups and their members and owners;
 - `Application.Read.All`: the CI app registrations, their service principals and federated credentials.
+- `EntitlementManagement.Read.All`: each environment's vendor access package catalog, packages and
+  assignment policies (the tenant stack declares them).
 
 Ids checked against the published Graph permissions reference (graphpermissions.merill.net,
 which renders Microsoft's reference); `az ad sp show --id 00000003-0000-0000-c000-000000000000

@@ -3,6 +3,11 @@
 Each vendor's group joins the environment's `vendors` group (components/azure/identity.py).
 Owner, User Access Administrator and RBAC Administrator are refused before Pulumi starts.
 
+Groups and packages are tenant-wide Entra objects, so the tenant stack declares them for every
+environment it owns (components/platform/tenant.py), and with them the read-role assignments on
+that environment's resource group: the environment's own deploy identity needs no Microsoft
+Graph permission, and a stolen dev token cannot touch prod's vendor groups.
+
 Entra ID ends the access itself (`access_packages_enabled`, on by default): the vendor's people
 get membership of its group only through an access package in the environment's catalog
 `<org>-<env>-vendors`, whose one assignment policy expires on the vendor's `expires` date
@@ -124,15 +129,13 @@ class AzureVendors(pulumi.ComponentResource):
         args: AzureVendorsArgs,
         *,
         vendors_group_object_id: pulumi.Input[str],
-        resource_group_id: pulumi.Input[str],
-        moved_from: pulumi.Resource | None = None,
+        resource_group_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ):
+        """`resource_group_id`: where the vendors' read roles apply; no role assignments when omitted
+        (the Entra half only, e.g. before the environment's resource group exists)."""
         super().__init__("civic:azure:Vendors", name, None, opts)
         self._name = name
-        # These resources used to be children of the identity component; aliases keep the
-        # deployed groups (and their guest members) instead of replacing them.
-        self._moved_from = moved_from
         self.args = args
         groups = {
             v.name: self._create_vendor(args, v, vendors_group_object_id, resource_group_id)
@@ -157,13 +160,7 @@ class AzureVendors(pulumi.ComponentResource):
 
         from components.azure.identity import role_definition_id
 
-        def child(suffix: str = "") -> pulumi.ResourceOptions:
-            aliases = []
-            if self._moved_from is not None:
-                old = f"{self._moved_from._name}-vendor-{vendor.name}{suffix}"
-                aliases = [pulumi.Alias(name=old, parent=self._moved_from)]
-            return pulumi.ResourceOptions(parent=self, aliases=aliases)
-
+        child = pulumi.ResourceOptions(parent=self)
         expires = vendor.expires.isoformat()
         group = azuread.Group(
             f"{self._name}-vendor-{vendor.name}",
@@ -175,15 +172,15 @@ class AzureVendors(pulumi.ComponentResource):
             mail_enabled=False,
             assignable_to_role=False,
             prevent_duplicate_names=True,
-            opts=child(),
+            opts=child,
         )
         azuread.GroupMember(
             f"{self._name}-vendor-{vendor.name}-in-vendors",
             group_object_id=vendors_group_object_id,
             member_object_id=group.object_id,
-            opts=child("-in-vendors"),
+            opts=child,
         )
-        for role in vendor.azure_roles:
+        for role in vendor.azure_roles if resource_group_id is not None else ():
             slug = role.lower().replace(" ", "-")
             azure_native.authorization.RoleAssignment(
                 f"{self._name}-vendor-{vendor.name}-{slug}",
@@ -192,7 +189,7 @@ class AzureVendors(pulumi.ComponentResource):
                 principal_id=group.object_id,
                 principal_type="Group",
                 description=f"{role} for vendor {vendor.name}; expires {expires}",
-                opts=child(f"-{slug}"),
+                opts=child,
             )
         return group
 

@@ -99,7 +99,7 @@ def define_platform(env: Environment, today: date | None = None) -> None:
     if env.tenant is not None:
         from components.platform.tenant import define_tenant
 
-        define_tenant(env, _providers(env))
+        define_tenant(env, _providers(env), today)
         pulumi.export("environment", env.name)
         pulumi.export("tier", env.tier.value)
         return

@@ -8,6 +8,11 @@ section (stacks/Pulumi.tenant.yaml). It declares:
 - for every environment in `tenant.environments`: the AWS plan and deploy roles and their
   boundary in that environment's account, and the Azure plan and deploy app registrations
   with their roles on that environment's resource group;
+- for every such environment with Azure: its Entra vendor objects (the `vendors` group, each
+  unexpired vendor's group, and with `identity.vendor_access_packages_enabled` its catalog,
+  access packages and assignment policies) and the vendors' read roles on its resource group.
+  Groups and packages are tenant-wide, so only this stack's identity holds the Graph rights
+  to write them; an environment's deploy identity holds none;
 - the tenant's Entra diagnostic setting, sending sign-in and audit logs to the workspace of
   `tenant.log_environment` (a production environment) and nowhere else;
 - the repository's own settings (components/github/repository.py);
@@ -21,6 +26,7 @@ The environments' models are read from their stack files, validated the same way
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -36,23 +42,10 @@ TENANT_CI_ROLE = "tenant-ci"
 
 def owned_environments(env: Environment, stacks_dir: Path = STACKS_DIR) -> dict[str, Environment]:
     """The validated models of the environments the tenant stack creates CI identities for."""
-    from stacks.loader import ConfigError, infra_namespace, read_config, stack_file, validate_values
+    from stacks.members import read_members
 
     assert env.tenant is not None
-    out: dict[str, Environment] = {}
-    problems: list[str] = []
-    for name in env.tenant.environments:
-        path = stack_file(stacks_dir, name)
-        try:
-            values = infra_namespace(read_config(path, f"stacks/{path.name}"))
-        except ConfigError as err:
-            problems.extend(err.lines)
-            continue
-        model, found = validate_values(name, values)
-        if model is None:
-            problems.extend(p.render(f"stacks/{path.name}") for p in found)
-            continue
-        out[name] = model
+    out, problems = read_members(env, stacks_dir)
     if problems:
         raise pulumi.RunError("the tenant stack lists environments that do not validate:\n" + "\n".join(problems))
     return out
@@ -123,8 +116,9 @@ def secrets_key_scope(env: Environment) -> str | None:
             f"/vaults/{host.split('.', 1)[0]}/keys/{parts[1]}")
 
 
-def define_tenant(env: Environment, providers: Any) -> None:
-    """Every tenant-wide and repository-wide resource, and the CI identities of each listed environment."""
+def define_tenant(env: Environment, providers: Any, today: date | None = None) -> None:
+    """Every tenant-wide and repository-wide resource, and the CI identities and Entra vendor objects
+    of each listed environment (vendors whose access ended on or before `today` are left out)."""
     from components.azure.ci_identity import AzureCiIdentity, AzureCiIdentityArgs
     from components.azure.core import AzureCoreArgs
     from components.azure.tenant import EntraTenant, EntraTenantArgs
@@ -183,6 +177,8 @@ def define_tenant(env: Environment, providers: Any) -> None:
             )  # fmt: skip
             identities[name].update(azure_plan_client_id=azure_ci.plan_client_id,
                                     azure_deploy_client_id=azure_ci.deploy_client_id)  # fmt: skip
+            _entra_vendors(member.without_expired_access(today or date.today()),
+                           role_assignments_enabled=tenant.environments_deployed, opts=providers.opts(azure=True))
     identities[env.name] = {"azure_plan_client_id": tenant_plan.client_id,
                             "aws_profiles": aws_profiles_text(profiles["deploy"]),
                             "aws_plan_profiles": aws_profiles_text(profiles["plan"])}  # fmt: skip
@@ -195,6 +191,28 @@ def define_tenant(env: Environment, providers: Any) -> None:
         RepositorySettings("github", RepositorySettingsArgs.from_tenant(env, owned), identities=identities)
     pulumi.export("ci_identities", identities)
     pulumi.export("break_glass_object_ids", [str(i) for i in env.identity.break_glass_object_ids])
+
+
+def _entra_vendors(member: Environment, *, role_assignments_enabled: bool, opts: pulumi.ResourceOptions) -> None:
+    """`member`'s vendors group and vendor access (components/azure/identity.py and vendors.py), named
+    by environment so every environment's objects stay distinct in this one stack."""
+    from components.azure.core import AzureCoreArgs
+    from components.azure.identity import EntraIdentity, EntraIdentityArgs
+    from components.azure.vendors import AzureVendors, AzureVendorsArgs
+
+    assert member.azure is not None
+    core = AzureCoreArgs(short_name=member.organization.short_name, environment=member.name,
+                         location=member.azure.location)  # fmt: skip
+    identity = EntraIdentity(f"identity-{member.name}", EntraIdentityArgs.from_environment(member), opts=opts)
+    resource_group_id = f"/subscriptions/{member.azure.subscription_id}/resourceGroups/{core.resource_group_name}"
+    AzureVendors(
+        f"vendors-{member.name}",
+        AzureVendorsArgs.from_environment(member),
+        vendors_group_object_id=identity.group_object_ids["vendors"],
+        # The read roles need the environment's resource group, which its own first deploy creates.
+        resource_group_id=resource_group_id if role_assignments_enabled else None,
+        opts=opts,
+    )
 
 
 def tenant_plan_environment(env: Environment) -> str:

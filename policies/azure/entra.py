@@ -208,18 +208,26 @@ TENANT_WIDE = (
     "azuread:index/authenticationStrengthPolicy:AuthenticationStrengthPolicy",
     "azure-native:aadiam:DiagnosticSetting",
     "azure-native:securityinsights:OfficeDataConnector",
+    "azuread:index/group:Group",
+    "azuread:index/groupMember:GroupMember",
+    "azuread:index/accessPackageCatalog:AccessPackageCatalog",
+    "azuread:index/accessPackage:AccessPackage",
+    "azuread:index/accessPackageAssignmentPolicy:AccessPackageAssignmentPolicy",
 )
-"""Resources that exist once per Entra tenant (the Office 365 connector reads the whole tenant's activity)."""
+"""Resources that exist once per Entra tenant (the Office 365 connector reads the whole tenant's activity).
+Groups and access packages too: writing them takes tenant-wide Graph rights, so an environment stack that
+declares one needs a deploy identity that could change every other environment's groups."""
 
 
 @stack_policy(
     name="entra-tenant-resources-single-owner",
     description="Create conditional access, named locations, authentication strengths, tenant diagnostic "
-    "settings and the Office 365 connector only in the tenant stack",
+    "settings, the Office 365 connector, Entra groups and access packages only in the tenant stack",
     severity=Severity.critical,
-    remediation="Move the resource to the tenant stack (stacks/Pulumi.tenant.yaml, components/azure/tenant.py); "
+    remediation="Move the resource to the tenant stack (stacks/Pulumi.tenant.yaml, components/azure/tenant.py; "
+    "vendor groups and packages: components/platform/tenant.py declares them per owned environment); "
     "an environment stack that copies a tenant-wide policy can lock out the break-glass accounts or send "
-    "tenant logs to a lower environment.",
+    "tenant logs to a lower environment, and one that writes groups needs Graph rights over every environment's.",
 )
 def tenant_resources_single_owner(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     found = stack.of_type(*TENANT_WIDE)

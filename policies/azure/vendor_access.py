@@ -10,6 +10,11 @@ Its members must get in only through something Entra expires without a deploy:
 - or a PIM for Groups assignment schedule with an `expirationDate` (azuread 6 has no access
   review for those, so they satisfy the expiry check only).
 
+The tenant stack declares the groups of every environment it owns; a group whose environment
+switches packages off (`Context.vendor_access_packages_off`, from that environment's own
+identity.vendor_access_packages_enabled, matched on the `-<env>-vendor-` display name) is not
+judged, every other one is, so no environment can relax another's.
+
 A permanent `GroupMember` or an inline `members` list on a vendor group is the finding these
 checks exist for. A third check keeps the packages administrator-assigned: no population of
 users (all guests, all members, a whole connected organisation) may request one. Groups are tied to packages and schedules by propertyDependencies (their
@@ -109,12 +114,26 @@ def _window(what: str, value: object, ctx: Context, subject: ResourceView) -> Ve
     return None
 
 
+def _switched_off(group: ResourceView, ctx: Context) -> bool:
+    """Whether the group belongs to an environment of the tenant stack whose packages are switched off."""
+    label = _label(group).lower()
+    return any(label.startswith(f"{e}-vendor-") or f"-{e}-vendor-" in label for e in ctx.vendor_access_packages_off)
+
+
+def judged_groups(stack: StackView, ctx: Context) -> list[ResourceView]:
+    """The vendor groups whose environment keeps access packages on."""
+    return [g for g in vendor_groups(stack) if not _switched_off(g, ctx)]
+
+
 def _skip(stack: StackView, ctx: Context) -> Verdict | None:
     if not ctx.vendor_access_packages:
         return not_applicable(f"{SWITCH} is off: Azure vendor access ends only at the first deploy after its date "
                               "(no Entra ID P2 or ID Governance licence)")
     if not vendor_groups(stack):
         return not_applicable("no vendor groups in this stack")
+    if not judged_groups(stack, ctx):
+        return not_applicable(f"{SWITCH} is off in every environment with vendor groups here "
+                              f"({', '.join(ctx.vendor_access_packages_off)})")
     return None
 
 
@@ -174,7 +193,7 @@ def vendor_access_expires(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     if (skip := _skip(stack, ctx)) is not None:
         yield skip
         return
-    for group in vendor_groups(stack):
+    for group in judged_groups(stack, ctx):
         yield from _check_expiry(stack, group, ctx)
 
 
@@ -210,7 +229,7 @@ def vendor_access_reviewed(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     if (skip := _skip(stack, ctx)) is not None:
         yield skip
         return
-    for group in vendor_groups(stack):
+    for group in judged_groups(stack, ctx):
         policies = assignment_policies(stack, group)
         if not policies:
             yield violation(f"vendor group {_who(group)}: no access package assignment policy, so no access review "
@@ -258,7 +277,7 @@ def vendor_access_no_self_service(stack: StackView, ctx: Context) -> Iterator[Ve
     if (skip := _skip(stack, ctx)) is not None:
         yield skip
         return
-    for group in vendor_groups(stack):
+    for group in judged_groups(stack, ctx):
         for p in assignment_policies(stack, group):
             if is_unknown(p.get("requestorSettings")) or is_unknown(p.get("approvalSettings")):
                 yield unknown_until_apply("requestorSettings", p)

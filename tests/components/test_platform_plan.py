@@ -112,3 +112,25 @@ def test_dev_has_no_vpn_gateway_and_prod_has_one(plans):
     gateway = "azure-native:network:VirtualNetworkGateway"
     assert plans["dev"].of_type(gateway) == []
     assert len(plans["prod"].of_type(gateway)) == 1
+
+
+# The web apps' sign-in registrations are the one azuread type left in environment stacks (not yet
+# moved to the tenant stack; README, identity section).
+ENVIRONMENT_AZUREAD = {"azuread:index/application:Application"}
+
+
+def test_environment_stacks_declare_no_entra_groups_or_access_packages(plans):
+    """Groups and packages are tenant-wide: the tenant stack declares them, so no environment's
+    deploy identity needs Graph rights over them."""
+    for name in ENVS:
+        entra = {r.type for r in plans[name].resources if r.type.startswith("azuread:")}
+        assert entra <= ENVIRONMENT_AZUREAD, (name, sorted(entra - ENVIRONMENT_AZUREAD))
+        apps = [r for r in plans[name].resources if r.type in ENVIRONMENT_AZUREAD]
+        assert all(r.name.startswith("web-apps-") and r.name.endswith("-sign-in") for r in apps), name
+
+
+def test_environment_deploy_identity_may_assign_only_its_managed_identities_roles():
+    from components.azure.ci_identity import ASSIGNABLE_PRINCIPAL_TYPES, ASSIGNABLE_ROLES, VENDOR_ASSIGNABLE_ROLES
+
+    assert ASSIGNABLE_PRINCIPAL_TYPES == ("ServicePrincipal",)
+    assert not set(VENDOR_ASSIGNABLE_ROLES.values()) & set(ASSIGNABLE_ROLES.values())

@@ -193,7 +193,8 @@ def test_tenant_plan_app_is_federated_only_with_tenant_plan_and_requests_graph_r
     assert access["resourceAppId"] == GRAPH_APP_ID
     assert sorted((a["id"], a["type"]) for a in access["resourceAccesses"]) == sorted(
         (i, "Role") for i in GRAPH_READ_ROLES.values())
-    assert set(GRAPH_READ_ROLES) == {"Policy.Read.All", "Group.Read.All", "Application.Read.All"}
+    assert set(GRAPH_READ_ROLES) == {"Policy.Read.All", "Group.Read.All", "Application.Read.All",
+                                     "EntitlementManagement.Read.All"}
     assert not plan.of_type("azuread:index/applicationPassword:ApplicationPassword")
     (federation,) = [r for r in plan.of_type(
         "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential")
@@ -333,3 +334,78 @@ def test_azure_plan_decrypts_with_the_secrets_key_at_its_scope_and_passes_the_po
     assert {(r.policy, r.name) for r in report.results if r.status is Status.passed} >= {
         ("azure-ci-decrypt-secrets-key-only", "ci-prod-plan-secrets-decrypt"),
         ("azure-ci-no-data-access", "ci-prod-plan-secrets-decrypt")}
+
+
+# --- every owned environment's Entra vendor objects ------------------------------------------------
+
+
+def test_tenant_stack_declares_each_environments_vendor_groups_and_packages(plan):
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    groups = {r.inputs["displayName"]: r for r in plan.of_type("azuread:index/group:Group")}
+    assert {"caf-dev-vendors", "caf-staging-vendors", "caf-prod-vendors"} <= set(groups)
+    packages = {r.inputs["displayName"] for r in plan.of_type("azuread:index/accessPackage:AccessPackage")}
+    catalogs = {r.inputs["displayName"] for r in plan.of_type("azuread:index/accessPackageCatalog:AccessPackageCatalog")}
+    assert "caf-prod-vendors" in catalogs
+    assert prod.vendors
+    for vendor in prod.vendors:
+        assert f"caf-prod-vendor-{vendor.name}" in groups
+        assert f"caf-prod-vendor-{vendor.name}" in packages
+    policies = {r.inputs["displayName"]: r.inputs for r in plan.of_type(
+        "azuread:index/accessPackageAssignmentPolicy:AccessPackageAssignmentPolicy")}
+    for vendor in prod.vendors:
+        expiry = policies[f"caf-prod-vendor-{vendor.name} until {vendor.expires.isoformat()}"]["expirationDate"]
+        assert expiry == f"{vendor.expires.isoformat()}T00:00:00Z"
+    # The read roles sit on the environment's resource group, to the vendor's group only.
+    (reader,) = [r for r in plan.of_type("azure-native:authorization:RoleAssignment")
+                 if r.name == "vendors-prod-vendor-mailhouse-reader"]
+    assert reader.inputs["scope"].endswith("/resourceGroups/rg-caf-prod-platform")
+    assert reader.inputs["principalType"] == "Group"
+    assert groups["caf-prod-vendor-mailhouse"].urn in reader.property_dependencies["principalId"]
+
+
+def test_tenant_stack_leaves_out_expired_vendors(tenant):
+    from datetime import timedelta
+
+    from cli.capture import capture_program
+    from components.platform import define_platform
+
+    prod = load_environment(REPO / "stacks", "prod", today=TODAY)
+    first = min(v.expires for v in prod.vendors)
+    assert first < max(v.expires for v in prod.vendors), "the sample vendors need different end dates"
+    later = capture_program(lambda: define_platform(tenant, today=first + timedelta(days=1)),
+                            project="civic-infra", stack="tenant", config={})
+    names = {r.inputs["displayName"] for r in later.of_type("azuread:index/group:Group")}
+    for vendor in prod.vendors:
+        assert (f"caf-prod-vendor-{vendor.name}" in names) == (vendor.expires > first), vendor.name
+
+
+def test_tenant_stack_vendor_policies_fail_without_the_package(plan, tenant):
+    """The control removed in the tenant stack's capture (prod's assignment policies dropped) fails."""
+    import dataclasses
+
+    dropped = "azuread:index/accessPackageAssignmentPolicy:AccessPackageAssignmentPolicy"
+    stripped = dataclasses.replace(plan, resources=tuple(r for r in plan.resources
+                                                         if not (r.type == dropped and r.name.startswith("vendors-prod-"))))
+    report = check_capture(stripped, tenant, today=TODAY)
+    failed = {(r.policy, r.name) for r in report.results if r.status is Status.failed}
+    for policy in ("azure-vendor-access-expires-in-entra", "azure-vendor-access-reviewed-quarterly"):
+        assert (policy, "vendors-prod-vendor-mailhouse") in failed, policy
+    assert not [n for _, n in failed if n.startswith("vendors-staging-")]
+
+
+def test_tenant_rbac_condition_gives_ci_roles_to_service_principals_and_vendor_reads_to_groups_only():
+    from components.azure.ci_identity import READER, VENDOR_ASSIGNABLE_ROLES, AzureCiIdentityArgs
+
+    args = AzureCiIdentityArgs(short_name="caf", environment="prod", github_repository="example-org/civic-infra",
+                               subscription_id="00000000-0000-0000-0000-0000000000f3",
+                               resource_group_name="rg-caf-prod-platform")
+    text = args.tenant_condition()
+    assert text.count("ActionMatches") == 2
+    for branch in text.split(" AND ((!(ActionMatches"):
+        ci_part, vendor_part = branch.split("{'ServicePrincipal'}) OR ", 1)
+        assert args.role_guid("deploy") in ci_part and READER in ci_part
+        assert "'Group'" not in ci_part
+        assert vendor_part.count("'Group'") == 1 and "ServicePrincipal" not in vendor_part
+        for role in VENDOR_ASSIGNABLE_ROLES.values():
+            assert role in vendor_part
+        assert "Storage Blob Data Contributor" not in vendor_part and "ba92f5b4" not in branch

@@ -241,6 +241,11 @@ SCENARIOS += [
         R("fail_tenant_logs", AADIAM, {"name": "entra-to-dev", "workspaceId": "/w"}),
         R("fail_m365_activity_in_dev", "azure-native:securityinsights:OfficeDataConnector",
           {"kind": "Office365", "workspaceName": "log-caf-dev-platform", "resourceGroupName": "rg-caf-dev-platform"}),
+        # Vendor groups and packages are tenant-wide: declared by dev, they need Graph rights over prod's too.
+        R("fail_vendor_group_in_environment", "azuread:index/group:Group",
+          {"displayName": "caf-dev-vendor-mailhouse", "securityEnabled": True}),
+        R("fail_access_package_in_environment", "azuread:index/accessPackage:AccessPackage",
+          {"displayName": "caf-dev-vendor-mailhouse", "catalogId": "c1", "hidden": True}),
     ], ctx={"tenant_owner": False}),
     Scenario("entra-tenant-resources-single-owner", [
         ca("pass_in_tenant_stack", list(BREAK_GLASS)),

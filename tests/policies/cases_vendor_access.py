@@ -150,3 +150,14 @@ SCENARIOS += [
     ]),
     Scenario(REQUESTS, [group("mike", "mike")], label="pass_switched_off", ctx={"vendor_access_packages": False}),
 ]
+
+# The tenant stack holds every owned environment's vendor groups; dev switches packages off
+# (Context.vendor_access_packages_off), prod does not. Dev's group is not judged; prod's still fails.
+TENANT_CTX = {"tenant_owner": True, "tenant_environments": ["dev", "prod"], "vendor_access_packages_off": ["dev"]}
+SCENARIOS += [
+    Scenario(rule, [
+        R("dev-off-not-judged", GROUP, {"displayName": "caf-dev-vendor-oscar", "securityEnabled": True}),
+        R("fail_prod_no_package", GROUP, {"displayName": "caf-prod-vendor-papa", "securityEnabled": True}),
+    ], label="pass_tenant_per_environment", ctx=TENANT_CTX)
+    for rule in (EXPIRES, REVIEWED)
+]

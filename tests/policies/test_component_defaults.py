@@ -165,7 +165,7 @@ SPECS = [
                                                          "github_repository": "example-org/civic-infra"}),
     Spec("components.azure.core", "AzureCore", dict(AZURE)),
     Spec("components.azure.identity", "EntraIdentity", {**AZURE, "subscription_id": SUBSCRIPTION},
-         lambda s: {"resource_group_id": s.resource_group().id}),
+         lambda s: {"resource_group_id": s.resource_group().id}, tenant=True),
     Spec("components.azure.tenant", "EntraTenant", {"short_name": "caf",
                                                     "break_glass_object_ids": ["00000000-0000-0000-0000-00000000b001"]},
          tenant=True),
@@ -178,7 +178,7 @@ SPECS = [
     Spec("components.azure.vendors", "AzureVendors", {**AZURE, "subscription_id": SUBSCRIPTION, "vendors": [
         {"name": "acme", "contact": "ops@acme.example.com", "expires": "2026-12-31", "azure_roles": ["Reader"],
          "contact_object_id": "00000000-0000-0000-0000-000000000071"}]},
-         lambda s: {"vendors_group_object_id": GUID, "resource_group_id": s.resource_group().id}),
+         lambda s: {"vendors_group_object_id": GUID, "resource_group_id": s.resource_group().id}, tenant=True),
     Spec("components.azure.detections", "SentinelDetections", {**AZURE, "break_glass_object_ids": [GUID],
                                                                  "internal_mail_domains": ["example.org"]},
          lambda s: {"resource_group_name": s.resource_group().name, "workspace_name": s.workspace().name}),

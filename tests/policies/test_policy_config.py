@@ -83,3 +83,31 @@ def test_vendor_access_package_switch_reaches_the_context_and_the_engine_config(
     on = context_from_environment(Environment.model_validate({"name": "dev", **minimal_values()}), date(2026, 11, 22))
     assert on.vendor_access_packages is True
     assert Context.from_config({"tier": "production"}).vendor_access_packages is True
+
+
+def test_tenant_context_names_the_owned_environments_whose_packages_are_off(tmp_path, monkeypatch):
+    """The tenant stack judges each environment's vendor groups by that environment's own switch."""
+    import shutil
+
+    import stacks.members
+    from stacks.loader import load_environment
+    from tests.conftest import REPO
+
+    for name in ("tenant", "dev", "staging", "prod"):
+        shutil.copy(REPO / "stacks" / f"Pulumi.{name}.yaml", tmp_path / f"Pulumi.{name}.yaml")
+    dev = tmp_path / "Pulumi.dev.yaml"
+    text = dev.read_text(encoding="utf-8")
+    assert "  infra:identity:\n" in text
+    dev.write_text(text.replace("  infra:identity:\n", "  infra:identity:\n    vendor_access_packages_enabled: false\n", 1),
+                   encoding="utf-8")
+    tenant = load_environment(tmp_path, "tenant", today=date(2026, 11, 22))
+    monkeypatch.setattr(stacks.members, "STACKS_DIR", tmp_path)
+    ctx = context_from_environment(tenant, date(2026, 11, 22))
+    assert ctx.vendor_access_packages_off == ("dev",)
+    assert Context.from_config(ctx.to_config(), stack="tenant", today=date(2026, 11, 22)) == ctx
+    monkeypatch.setattr(stacks.members, "STACKS_DIR", REPO / "stacks")
+    assert context_from_environment(tenant, date(2026, 11, 22)).vendor_access_packages_off == ()
+    # The tenant stack's own switch (it has no vendors) cannot turn the checks off for every environment.
+    quiet = tenant.model_copy(update={"identity": tenant.identity.model_copy(
+        update={"vendor_access_packages_enabled": False})})
+    assert context_from_environment(quiet, date(2026, 11, 22)).vendor_access_packages is True

@@ -190,3 +190,14 @@ def test_packages_need_the_contacts_object_id():
         vendors=[VendorAccess(name="acme", contact="ops@acme.example.com", expires=date(2027, 1, 1))],
         access_packages_enabled=False,
     )
+
+
+def test_without_a_resource_group_only_the_entra_half_is_declared(env):
+    """Before the environment's resource group exists, the tenant stack declares groups and packages only."""
+    def program() -> None:
+        AzureVendors("vendors", AzureVendorsArgs.from_environment(env), vendors_group_object_id=VENDORS_GROUP)
+
+    capture = capture_program(program, project="t", stack="tenant", config={})
+    assert not capture.of_type(ROLE_ASSIGNMENT)
+    assert len(capture.of_type(GROUP)) == len(env.vendors)
+    assert len(capture.of_type("azuread:index/accessPackage:AccessPackage")) == len(env.vendors)
