@@ -59,6 +59,10 @@ def all_policies() -> tuple[Policy, ...]:
     from policies.org import ci_decrypt
 
     modules += (cross_stack, ci_decrypt)
+    # Graph application permissions of app registrations: one allow-list.
+    from policies.azure import graph_permissions
+
+    modules += (graph_permissions,)
     found = tuple(p for m in modules for p in m.POLICIES)
     names = [p.name for p in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

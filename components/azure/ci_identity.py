@@ -10,8 +10,10 @@ tenant stack (app registrations are tenant-wide objects).
   exists there (the resource group itself, Defender plans). Its role-assignment writes and
   deletes carry an Azure role-assignment condition (ABAC): only the roles of the environment's
   own managed identities, only to service principals, and never to a CI principal. Vendor
-  groups and their read roles are the tenant stack's, so this identity holds no Microsoft Graph
-  permission at all.
+  groups and their read roles are the tenant stack's. Its only Microsoft Graph permission, and
+  only when the environment has web apps, is `Application.ReadWrite.OwnedBy`: it creates the
+  apps' sign-in registrations and can change no app it does not own (the plan identity then
+  reads them with `Application.Read.All`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from uuid import UUID
 import pulumi
 from pydantic import Field
 
+from policies.azure.graph_permissions import GRAPH_APP_ID, GRAPH_ROLE_IDS, allowed_roles
 from policies.azure.rbac import SECRETS_DECRYPT_DATA_ACTIONS
 from stacks.model import Slug, StrictModel
 
@@ -177,6 +180,11 @@ class AzureCiIdentityArgs(StrictModel):
         False, description="on (the tenant's log environment): the tenant stack's plan identity is also Reader on "
         "the resource group, where the tenant stack keeps the Sentinel rules and the Office 365 connector",
     )
+    sign_in_registrations: bool = Field(
+        False, description="on (the environment has web apps): the deploy app requests Graph "
+        "Application.ReadWrite.OwnedBy (it creates the apps' sign-in registrations and manages only those) and the "
+        "plan app Application.Read.All (to refresh them); no Graph permission at all when off",
+    )
 
     @property
     def prefix(self) -> str:
@@ -227,10 +235,17 @@ class AzureCiIdentity(pulumi.ComponentResource):
         import pulumi_azuread as azuread
 
         args, child = self._args, pulumi.ResourceOptions(parent=self)
+        display_name = f"{args.prefix}-ci-{kind}"
+        graph_roles = allowed_roles(display_name) if args.sign_in_registrations else ()
         # No password and no certificate: the only way in is a GitHub OIDC token for one environment.
         app = azuread.Application(
-            f"{self._name}-{kind}-app", display_name=f"{args.prefix}-ci-{kind}", sign_in_audience="AzureADMyOrg",
+            f"{self._name}-{kind}-app", display_name=display_name, sign_in_audience="AzureADMyOrg",
             prevent_duplicate_names=True,
+            # Requested here, granted by an administrator's consent (docs/runbooks/bootstrap.md).
+            required_resource_accesses=[azuread.ApplicationRequiredResourceAccessArgs(
+                resource_app_id=GRAPH_APP_ID,
+                resource_accesses=[azuread.ApplicationRequiredResourceAccessResourceAccessArgs(
+                    id=GRAPH_ROLE_IDS[role], type="Role") for role in graph_roles])] if graph_roles else None,
             notes=f"GitHub Actions {purpose} of {args.github_repository} {args.environment}. Federated credential only.",
             opts=child,
         )

@@ -23,17 +23,10 @@ import pulumi
 from pydantic import Field
 
 from components.azure.ci_identity import GITHUB_AUDIENCE, GITHUB_ISSUER, github_subject
+from policies.azure.graph_permissions import GRAPH_APP_ID, GRAPH_ROLE_IDS, allowed_roles
 from stacks.model import Slug, StrictModel
 
-GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
-"""Microsoft Graph's application id, the same in every tenant."""
-
-GRAPH_READ_ROLES: dict[str, str] = {
-    "Policy.Read.All": "246dd0d5-5bd0-4def-940b-0421030a5b68",
-    "Group.Read.All": "5b567255-7703-4780-807c-7be8301ae99b",
-    "Application.Read.All": "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
-    "EntitlementManagement.Read.All": "c74fd47d-ed3c-45c3-9a9e-b8676de685d2",
-}
+GRAPH_READ_ROLES: dict[str, str] = {n: GRAPH_ROLE_IDS[n] for n in allowed_roles("-tenant-ci-plan")}
 """Graph application permissions (app role ids) of the tenant plan identity, and nothing that writes:
 
 - `Policy.Read.All`: the conditional access policies, named locations and authentication
@@ -43,9 +36,7 @@ GRAPH_READ_ROLES: dict[str, str] = {
 - `EntitlementManagement.Read.All`: each environment's vendor access package catalog, packages and
   assignment policies (the tenant stack declares them).
 
-Ids checked against the published Graph permissions reference (graphpermissions.merill.net,
-which renders Microsoft's reference); `az ad sp show --id 00000003-0000-0000-c000-000000000000
---query "appRoles[?value=='Policy.Read.All'].id"` shows the same in any tenant."""
+The one list is policies/azure/graph_permissions.py (`entra-app-graph-permissions-allowed` judges it)."""
 
 TENANT_PLAN_ENVIRONMENT = "tenant-plan"
 """The GitHub environment of the tenant stack's previews and drift."""

@@ -171,6 +171,7 @@ def define_tenant(env: Environment, providers: Any, today: date | None = None) -
                     role_assignments_enabled=tenant.environments_deployed,
                     tenant_plan_reads_resource_group=name == tenant.log_environment,
                     secrets_key_scope=secrets_key_scope(member),
+                    sign_in_registrations=member.web_apps.enabled,
                 ),
                 tenant_plan_principal_id=tenant_plan.principal_id,
                 opts=providers.opts(azure=True),

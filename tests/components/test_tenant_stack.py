@@ -186,7 +186,8 @@ def test_state_bucket_secrets_alias_and_restricted_buckets_come_from_the_model()
 
 
 def test_tenant_plan_app_is_federated_only_with_tenant_plan_and_requests_graph_reads_only(plan):
-    from components.azure.tenant_plan import GRAPH_APP_ID, GRAPH_READ_ROLES
+    from components.azure.tenant_plan import GRAPH_READ_ROLES
+    from policies.azure.graph_permissions import GRAPH_APP_ID
 
     (app,) = [r for r in plan.of_type("azuread:index/application:Application") if r.name == "ci-tenant-plan-app"]
     (access,) = app.inputs["requiredResourceAccesses"]
@@ -409,3 +410,23 @@ def test_tenant_rbac_condition_gives_ci_roles_to_service_principals_and_vendor_r
         for role in VENDOR_ASSIGNABLE_ROLES.values():
             assert role in vendor_part
         assert "Storage Blob Data Contributor" not in vendor_part and "ba92f5b4" not in branch
+
+
+def test_environment_ci_apps_request_graph_permissions_only_with_web_apps(plan):
+    """Web apps' sign-in registrations are created by the environment's deploy identity: it requests
+    Application.ReadWrite.OwnedBy (its own apps only) and its plan identity Application.Read.All;
+    an environment without web apps requests nothing."""
+    from policies.azure.graph_permissions import GRAPH_APP_ID, GRAPH_ROLE_IDS
+    from stacks.loader import load_environment
+    from stacks.members import STACKS_DIR
+
+    apps = {r.inputs["displayName"]: r for r in plan.of_type("azuread:index/application:Application")}
+    for env in ("dev", "staging", "prod"):
+        with_web_apps = load_environment(STACKS_DIR, env).web_apps.enabled
+        for kind, role in (("deploy", "Application.ReadWrite.OwnedBy"), ("plan", "Application.Read.All")):
+            accesses = apps[f"caf-{env}-ci-{kind}"].inputs.get("requiredResourceAccesses")
+            if not with_web_apps:
+                assert not accesses, (env, kind)
+                continue
+            assert accesses == [{"resourceAppId": GRAPH_APP_ID,
+                                 "resourceAccesses": [{"id": GRAPH_ROLE_IDS[role], "type": "Role"}]}], (env, kind)

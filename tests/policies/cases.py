@@ -739,3 +739,6 @@ SCENARIOS += _PERIMETER
 from tests.policies.cases_ci_decrypt import SCENARIOS as _CI_DECRYPT  # noqa: E402
 
 SCENARIOS += _CI_DECRYPT
+from tests.policies.cases_graph_permissions import SCENARIOS as _GRAPH_PERMISSIONS  # noqa: E402
+
+SCENARIOS += _GRAPH_PERMISSIONS
