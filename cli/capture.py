@@ -547,6 +547,9 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     - Each registration walks the Python stack (`traceback.extract_stack`, reading every
       frame's source line) to send the engine a stack trace and source position. The capture
       records neither, so the request carries an empty trace: about 0.4 ms per resource.
+    - Each registration computes the URN the SDK would use without a monitor (`create_urn`,
+      four chained Outputs) and discards it, since the monitor answers with the URN. With
+      plain strings it is one string here, the same one.
     - Each registration sends a few debug messages to the engine (a log request each); the
       mock engine drops everything below ERROR, so they are not built.
     - The cyclic garbage collector runs every 700 allocations; a program run allocates
@@ -562,11 +565,24 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     lean = resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS in monitor.GetDeploymentInfo(None).supportedFeatures
     collapse = sdk_resource.collapse_alias_to_urn
     stack_trace = sdk_runtime_resource._get_stack_trace
+    create_urn = sdk_runtime_resource.create_urn
+
+    def known_urn(name: Any, type_: Any, parent: Any = None, project: Any = None, stack: Any = None) -> Any:
+        if not (isinstance(name, str) and isinstance(type_, str) and (parent is None or isinstance(parent, str))
+                and project is None and stack is None):
+            return create_urn(name, type_, parent, project, stack)
+        from pulumi import Output
+        from pulumi.runtime.settings import get_project, get_stack
+
+        prefix = parent[:parent.rfind("::")] + "$" if parent is not None else f"urn:pulumi:{get_stack()}::{get_project()}::"
+        return Output.from_input(f"{prefix}{type_}::{name}")
+
     debug = sdk_log.debug
     thresholds = gc.get_threshold()
     if lean:
         sdk_resource.collapse_alias_to_urn = lambda alias, *_: alias
     sdk_runtime_resource._get_stack_trace = source_pb2.StackTrace
+    sdk_runtime_resource.create_urn = known_urn
     sdk_log.debug = lambda *_, **__: None
     gc.set_threshold(200_000, 50, 1000)
     try:
@@ -574,6 +590,7 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     finally:
         sdk_resource.collapse_alias_to_urn = collapse
         sdk_runtime_resource._get_stack_trace = stack_trace
+        sdk_runtime_resource.create_urn = create_urn
         sdk_log.debug = debug
         gc.set_threshold(*thresholds)
 
