@@ -13,9 +13,14 @@ The cache measurement empties the project's .infra/cache/ first.
 1. help       `infra --help` / `python -c "import typer"`                        target <= 1.5
 2. plan       `infra plan --env prod` / the flat set_mocks floor                  target <= 1.0
               (the floor registers the plan JSON's resources, same types, names, parents and
-              inputs, under `pulumi.runtime.set_mocks`, after importing the same SDK modules)
+              inputs, under `pulumi.runtime.set_mocks`, after importing the same SDK modules,
+              through `pulumi.CustomResource` with the captured inputs only; for reference, no
+              target: the same through each type's provider class, as a program writes it,
+              whose constructor registers every property the type declares)
 3. synthetic  plan + policy check of 300 ... 5,000 generated resources: ms per resource, and
               the floor at 5,000                                                  target <= 1.0, linear
+              (plan with the capture cache emptied first, then policy check reusing it, as CI
+              runs them; interleaved with the floor built from that plan, medians of --repeat)
 4. cache      a second offline command (policy check after plan, graph after policy check)
               / the same command without the cache                               target <= 0.35
 5. checkov    `infra policy check --state` / `checkov --framework terraform_plan` on the same
@@ -95,13 +100,21 @@ def bench_help(repeat: int) -> None:
 # --- 2. plan vs the flat set_mocks floor ------------------------------------------------------------
 
 FLOOR = r'''
-"""The floor: the plan's resources registered flat under set_mocks, after the same SDK imports."""
+"""The floor: the plan's resources registered flat under set_mocks, after the same SDK imports.
+
+With --classes, each custom resource goes through its provider class (`aws.s3.Bucket(name, ...)`,
+the inputs' wire names turned into its keyword arguments), as a program would write it: the
+class registers every property its type declares. Without, through `pulumi.CustomResource`
+with the captured inputs only: the floor of the targets.
+"""
 import asyncio, importlib, json, sys
 
 import pulumi
 
 plan = json.load(open(sys.argv[1], encoding="utf-8"))
+through_classes = "--classes" in sys.argv[2:]
 modules = {"aws": "pulumi_aws", "azure-native": "pulumi_azure_native", "azuread": "pulumi_azuread"}
+classes = {}
 for token in sorted({r["type"] for r in plan["resources"]}):
     package, module, name = (token.split(":") + ["", ""])[:3]
     if package not in modules:
@@ -110,10 +123,19 @@ for token in sorted({r["type"] for r in plan["resources"]}):
     path = modules[package] if module in ("index", "") else f"{modules[package]}.{module}"
     for candidate in (path, path + "_"):
         try:
-            getattr(importlib.import_module(candidate), name)
+            classes[token] = getattr(importlib.import_module(candidate), name)
             break
         except (ImportError, AttributeError):
             continue
+
+
+def keywords(cls):
+    """Wire name -> the class's keyword argument (its properties, and its Args class's inputs)."""
+    names = pulumi._types.resource_pulumi_to_py_names(cls)
+    args = getattr(sys.modules[cls.__module__], cls.__name__ + "Args", None)
+    if args is not None and pulumi._types.is_input_type(args):
+        names.update({wire: py for py, wire in pulumi._types.input_type_py_to_pulumi_names(args).items()})
+    return names
 
 
 class Mocks(pulumi.runtime.Mocks):
@@ -126,6 +148,8 @@ class Mocks(pulumi.runtime.Mocks):
 
 pulumi.runtime.set_mocks(Mocks(), project=plan["project"], stack=plan["environment"], preview=False)
 made = {}
+names = {}
+raw = 0
 pending = list(plan["resources"])
 while pending:
     waiting = []
@@ -135,8 +159,17 @@ while pending:
             waiting.append(r)
             continue
         opts = pulumi.ResourceOptions(parent=made.get(parent), protect=r.get("protect", False))
+        cls = classes.get(r["type"])
         if r["type"].startswith("pulumi:providers:"):
             made[r["urn"]] = pulumi.ProviderResource(r["type"].split(":")[2], r["name"], dict(r["inputs"]), opts)
+        elif r["custom"] and through_classes and isinstance(cls, type) and issubclass(cls, pulumi.CustomResource):
+            if cls not in names:
+                names[cls] = keywords(cls)
+            try:
+                made[r["urn"]] = cls(r["name"], opts=opts, **{names[cls].get(k, k): v for k, v in r["inputs"].items()})
+            except TypeError:  # the class refuses these inputs (a required one the plan left unknown)
+                made[r["urn"]] = pulumi.CustomResource(r["type"], r["name"], dict(r["inputs"]), opts)
+                raw += 1
         elif r["custom"]:
             made[r["urn"]] = pulumi.CustomResource(r["type"], r["name"], dict(r["inputs"]), opts)
         else:
@@ -151,14 +184,14 @@ async def settle():
     await asyncio.gather(*(r.urn.future() for r in made.values()))
 
 asyncio.get_event_loop().run_until_complete(settle())
-print(len(made))
+print(len(made), raw)
 '''
 
 
-def floor_of(plan_json: Path) -> list[str]:
+def floor_of(plan_json: Path, *, classes: bool = False) -> list[str]:
     script = plan_json.with_suffix(".floor.py")
     script.write_text(FLOOR, encoding="utf-8")
-    return [PY, str(script), str(plan_json)]
+    return [PY, str(script), str(plan_json), *(["--classes"] if classes else [])]
 
 
 def bench_plan(repeat: int, work: Path) -> None:
@@ -167,11 +200,22 @@ def bench_plan(repeat: int, work: Path) -> None:
     run(plan_cmd)
     count = len(json.loads(plan_json.read_text(encoding="utf-8"))["resources"])
     floor = floor_of(plan_json)
-    registered = int(run(floor)[2].strip().splitlines()[-1])
+    registered = int(run(floor)[2].strip().splitlines()[-1].split()[0])
     plan_cpu, floor_cpu = pair(lambda: run(plan_cmd)[0], lambda: run(floor)[0], repeat)
     record("plan_prod", f"infra plan --env prod ({count} resources) / floor", f"{plan_cpu:.2f} s", f"{floor_cpu:.2f} s",
            plan_cpu / floor_cpu, 1.0, {"plan_s": plan_cpu, "floor_s": floor_cpu, "resources": count,
                                        "floor_registered": registered})
+    record_classes("plan_prod_classes", "infra plan --env prod", plan_cmd, plan_json, repeat)
+
+
+def record_classes(key: str, what: str, ours: Any, plan_json: Path, repeat: int) -> None:
+    """For reference (no target): the same resources through their provider classes, flat under set_mocks."""
+    floor = floor_of(plan_json, classes=True)
+    raw = int(run(floor)[2].strip().splitlines()[-1].split()[1])
+    measure = ours if callable(ours) else (lambda: run(ours)[0])
+    ours_cpu, floor_cpu = pair(measure, lambda: run(floor)[0], repeat)
+    record(key, f"{what} / the same through the provider classes", f"{ours_cpu:.2f} s", f"{floor_cpu:.2f} s",
+           ours_cpu / floor_cpu, None, {"ours_s": ours_cpu, "classes_floor_s": floor_cpu, "registered_raw": raw})
 
 
 # --- 3. synthetic sizes ---------------------------------------------------------------------------
@@ -213,20 +257,34 @@ def synthetic_project(work: Path, n: int) -> Path:
     return root
 
 
-def bench_synthetic(sizes: list[int], work: Path) -> None:
+def plan_and_check(root: Path, out: Path) -> tuple[float, float]:
+    """CPU seconds of `plan` then `policy check`, as CI runs them: plan runs the program (its
+    capture cache emptied first) and fills the cache, policy check reuses it."""
+    env = infra_env(cache=True)
+    shutil.rmtree(root / ".infra" / "cache", ignore_errors=True)
+    plan_cpu = run([INFRA, "--cwd", str(root), "plan", "--env", "dev", "--format", "json", "--output", str(out)], env=env)[0]
+    check_cpu = run([INFRA, "--cwd", str(root), "policy", "check", "--env", "dev", "--format", "json"], env=env, ok=(0, 5))[0]
+    return plan_cpu, check_cpu
+
+
+def bench_synthetic(sizes: list[int], repeat: int, work: Path) -> None:
     rows = []
     for n in sizes:
         root = synthetic_project(work, n)
         out = work / f"synthetic-plan-{n}.json"
-        env = infra_env(cache=True)
-        plan_cpu, _, _ = run([INFRA, "--cwd", str(root), "plan", "--env", "dev", "--format", "json", "--output", str(out)], env=env)
-        check_cpu, _, _ = run([INFRA, "--cwd", str(root), "policy", "check", "--env", "dev", "--format", "json"],
-                              env=env, ok=(0, 5))
+        first = plan_and_check(root, out)  # also writes the plan JSON the floor is built from
+        floor = floor_of(out)
+        ours, floors = [first], [run(floor)[0]]
+        for _ in range(repeat - 1):
+            ours.append(plan_and_check(root, out))
+            floors.append(run(floor)[0])
         count = len(json.loads(out.read_text(encoding="utf-8"))["resources"])
-        floor_cpu = run(floor_of(out))[0]
-        total = plan_cpu + check_cpu
+        plan_cpu = statistics.median(p for p, _ in ours)
+        check_cpu = statistics.median(c for _, c in ours)
+        total = statistics.median(p + c for p, c in ours)
+        floor_cpu = statistics.median(floors)
         rows.append({"requested": n, "resources": count, "plan_s": plan_cpu, "check_s": check_cpu,
-                     "plan_and_check_s": total, "floor_s": floor_cpu,
+                     "plan_and_check_s": total, "floor_s": floor_cpu, "runs": repeat,
                      "ms_per_resource": total / count * 1000, "floor_ms_per_resource": floor_cpu / count * 1000})
         print(f"synthetic {count:>5} resources: plan {plan_cpu:.2f} s + check {check_cpu:.2f} s = "
               f"{total / count * 1000:.2f} ms/resource | floor {floor_cpu:.2f} s = "
@@ -235,6 +293,9 @@ def bench_synthetic(sizes: list[int], work: Path) -> None:
     big, small = rows[-1], rows[0]
     record("synthetic_floor", f"plan + policy check at {big['resources']} / floor", f"{big['plan_and_check_s']:.2f} s",
            f"{big['floor_s']:.2f} s", big["plan_and_check_s"] / big["floor_s"], 1.0, {})
+    root, out = work / f"synthetic-{big['requested']}", work / f"synthetic-plan-{big['requested']}.json"
+    record_classes("synthetic_classes", f"plan + policy check at {big['resources']}",
+                   lambda: sum(plan_and_check(root, out)), out, repeat)
     growth = big["ms_per_resource"] / small["ms_per_resource"]
     record("synthetic_linear", f"ms/resource at {big['resources']} / at {small['resources']}",
            f"{big['ms_per_resource']:.2f} ms", f"{small['ms_per_resource']:.2f} ms", growth, 1.25, {})
@@ -443,7 +504,7 @@ def main() -> None:
         if "plan" in only:
             bench_plan(args.repeat, work)
         if "synthetic" in only:
-            bench_synthetic([int(s) for s in args.sizes.split(",")], work)
+            bench_synthetic([int(s) for s in args.sizes.split(",")], args.repeat, work)
         if "cache" in only:
             bench_cache(args.repeat, work)
         if "checkov" in only:

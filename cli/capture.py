@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import re
 import threading
 from collections import Counter
@@ -172,19 +173,38 @@ def engine_urn(stack: str, project: str, parent: str | None, type_: str, name: s
 # --- wire form ------------------------------------------------------------------------
 
 
-def _unwire(value: Any, path: str, secrets: list[str]) -> Any:
-    """Turn a deserialized protobuf value into plain data, masking secrets."""
-    if isinstance(value, Mapping):
-        sig = value.get(_SIG_KEY)
-        if sig == _SECRET_SIG:
-            secrets.append(path)
-            return SECRET
-        if sig == _RESOURCE_SIG:
-            return value.get("urn", "")
-        return {k: _unwire(v, f"{path}.{k}" if path else k, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_unwire(v, f"{path}[{i}]", secrets) for i, v in enumerate(value)]
-    return value
+def _unwire_struct(fields: Any, path: str, secrets: list[str]) -> Any:
+    """A protobuf Struct's fields as plain data (the engine's wire form), secrets masked.
+
+    `MessageToDict` is the protobuf library's general (and slow) path; a Struct holds only
+    null, number, string, bool, struct and list values, converted here the same way (numbers
+    stay floats, NaN and infinity are refused as MessageToDict refuses them).
+    """
+    sig = fields[_SIG_KEY].string_value if _SIG_KEY in fields else None
+    if sig == _SECRET_SIG:
+        secrets.append(path)
+        return SECRET
+    if sig == _RESOURCE_SIG:
+        return _unwire_value(fields["urn"], "", []) if "urn" in fields else ""
+    return {key: _unwire_value(fields[key], f"{path}.{key}" if path else key, secrets) for key in fields}
+
+
+def _unwire_value(value: Any, path: str, secrets: list[str]) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        return value.string_value
+    if kind == "struct_value":
+        return _unwire_struct(value.struct_value.fields, path, secrets)
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        number = value.number_value
+        if number != number or number in (math.inf, -math.inf):
+            raise ValueError(f"{path}: NaN or infinity cannot be captured")
+        return number
+    if kind == "list_value":
+        return [_unwire_value(v, f"{path}[{i}]", secrets) for i, v in enumerate(value.list_value.values)]
+    return None
 
 
 def _mask_plaintext(type_: str, inputs: dict[str, Any]) -> list[str]:
@@ -338,11 +358,8 @@ def _capture_monitor_class() -> type:
             return empty_pb2.Empty()
 
         def _record(self, request: Any, urn: str) -> None:
-            from google.protobuf.json_format import MessageToDict
-
             secrets: list[str] = []
-            raw = MessageToDict(request.object)
-            inputs = _unwire(raw, "", secrets)
+            inputs = _unwire_struct(request.object.fields, "", secrets)
             plaintext = _mask_plaintext(request.type, inputs)
             parent = request.parent or None
             if parent and parent.split("::")[2] == STACK_TYPE:
@@ -521,30 +538,60 @@ def _run_flat(body: Callable[[], Any], loop: Any) -> None:
 
 @contextlib.contextmanager
 def _lean_runtime(monitor: Any) -> Iterator[None]:
-    """Two costs of the SDK that change nothing a capture records, avoided while a program runs.
+    """Costs of the SDK that change nothing a capture records, avoided while a program runs.
 
     - Each `Resource()` eagerly computes the full URN of every alias as Outputs (azure-native
       classes carry dozens of old-API-version aliases). That list is only read when the
       monitor lacks alias specs; this monitor has them, so the request's aliases are built
       from the options as before and the eager URNs are never used.
+    - Each registration walks the Python stack (`traceback.extract_stack`, reading every
+      frame's source line) to send the engine a stack trace and source position. The capture
+      records neither, so the request carries an empty trace: about 0.4 ms per resource.
+    - Each registration computes the URN the SDK would use without a monitor (`create_urn`,
+      four chained Outputs) and discards it, since the monitor answers with the URN. With
+      plain strings it is one string here, the same one.
+    - Each registration sends a few debug messages to the engine (a log request each); the
+      mock engine drops everything below ERROR, so they are not built.
     - The cyclic garbage collector runs every 700 allocations; a program run allocates
       millions of short-lived objects and few cycles, so it runs every 200,000 instead.
     """
     import gc
 
+    import pulumi.log as sdk_log
     import pulumi.resource as sdk_resource
-    from pulumi.runtime.proto import resource_pb2
+    import pulumi.runtime.resource as sdk_runtime_resource
+    from pulumi.runtime.proto import resource_pb2, source_pb2
 
     lean = resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS in monitor.GetDeploymentInfo(None).supportedFeatures
     collapse = sdk_resource.collapse_alias_to_urn
+    stack_trace = sdk_runtime_resource._get_stack_trace
+    create_urn = sdk_runtime_resource.create_urn
+
+    def known_urn(name: Any, type_: Any, parent: Any = None, project: Any = None, stack: Any = None) -> Any:
+        if not (isinstance(name, str) and isinstance(type_, str) and (parent is None or isinstance(parent, str))
+                and project is None and stack is None):
+            return create_urn(name, type_, parent, project, stack)
+        from pulumi import Output
+        from pulumi.runtime.settings import get_project, get_stack
+
+        prefix = parent[:parent.rfind("::")] + "$" if parent is not None else f"urn:pulumi:{get_stack()}::{get_project()}::"
+        return Output.from_input(f"{prefix}{type_}::{name}")
+
+    debug = sdk_log.debug
     thresholds = gc.get_threshold()
     if lean:
         sdk_resource.collapse_alias_to_urn = lambda alias, *_: alias
+    sdk_runtime_resource._get_stack_trace = source_pb2.StackTrace
+    sdk_runtime_resource.create_urn = known_urn
+    sdk_log.debug = lambda *_, **__: None
     gc.set_threshold(200_000, 50, 1000)
     try:
         yield
     finally:
         sdk_resource.collapse_alias_to_urn = collapse
+        sdk_runtime_resource._get_stack_trace = stack_trace
+        sdk_runtime_resource.create_urn = create_urn
+        sdk_log.debug = debug
         gc.set_threshold(*thresholds)
 
 

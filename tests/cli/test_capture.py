@@ -218,3 +218,40 @@ def test_invokes_answer_with_a_dict_the_mock_monitor_accepts():
     capture = capture_program(program, project="demo", stack="dev", config={}, region="eu-west-1")
     assert by_name(capture, "b").inputs["tags"] == {"account": "000000000000", "zone": "eu-west-1a"}
     assert capture.warnings == ()
+
+
+def test_secrets_nested_in_maps_and_lists_are_masked_with_their_paths():
+    """Registration inputs are read straight from the request's protobuf Struct: a secret deep
+    in a map or a list is masked where it sits, and its path recorded."""
+    import pulumi_aws as aws
+
+    def program() -> None:
+        aws.s3.Bucket("b", tags={"team": "it", "token": pulumi.Output.secret("tag-secret")})
+        aws.ec2.SecurityGroup("sg", vpc_id="vpc-123", ingress=[
+            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/8"]},
+            {"protocol": "tcp", "from_port": 22, "to_port": 22, "description": pulumi.Output.secret("rule-secret")},
+        ])
+
+    capture = capture_program(program, project="demo", stack="dev", config={})
+    bucket, sg = by_name(capture, "b"), by_name(capture, "sg")
+    assert bucket.inputs["tags"] == {"team": "it", "token": SECRET}
+    assert bucket.secret_paths == ("tags.token",)
+    assert sg.inputs["ingress"][0] == {"protocol": "tcp", "fromPort": 443.0, "toPort": 443.0, "cidrBlocks": ["10.0.0.0/8"]}
+    assert sg.inputs["ingress"][1]["description"] == SECRET
+    assert sg.secret_paths == ("ingress[1].description",)
+    assert "tag-secret" not in str(capture.to_json()) and "rule-secret" not in str(capture.to_json())
+
+
+def test_the_sdk_is_left_as_it_was_after_a_capture():
+    """The lean runtime (no stack traces, no monitor-less URNs, no debug log requests) lasts only
+    while a program runs; the SDK in this process is unchanged afterwards."""
+    import pulumi.log as sdk_log
+    import pulumi.resource as sdk_resource
+    import pulumi.runtime.resource as sdk_runtime_resource
+
+    before = (sdk_runtime_resource._get_stack_trace, sdk_runtime_resource.create_urn, sdk_log.debug,
+              sdk_resource.collapse_alias_to_urn)
+    capture_program(lambda: pulumi.ComponentResource("civic:test:Empty", "e"), project="demo", stack="dev", config={})
+    after = (sdk_runtime_resource._get_stack_trace, sdk_runtime_resource.create_urn, sdk_log.debug,
+             sdk_resource.collapse_alias_to_urn)
+    assert after == before
