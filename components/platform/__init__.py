@@ -42,6 +42,7 @@ class Providers:
 def environment_from_config() -> Environment:
     """The validated Environment of the running stack; secrets stay in Pulumi's config."""
     from pulumi.runtime.config import CONFIG, get_config_env
+
     from stacks.rules import RuleContext, check
 
     raw = {**get_config_env(), **CONFIG.get()}

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from policies.context import Context
-from policies.core import ResourceView, Severity, Verdict, compliant, contains_unknown, resource_policy, unknown_until_apply, violation
+from policies.core import (
+    ResourceView,
+    Severity,
+    Verdict,
+    compliant,
+    contains_unknown,
+    resource_policy,
+    unknown_until_apply,
+    violation,
+)
 from policies.helpers import as_list
 
 APPLICATION = "azuread:index/application:Application"

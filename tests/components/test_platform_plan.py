@@ -130,7 +130,11 @@ def test_environment_stacks_declare_no_entra_groups_or_access_packages(plans):
 
 
 def test_environment_deploy_identity_may_assign_only_its_managed_identities_roles():
-    from components.azure.ci_identity import ASSIGNABLE_PRINCIPAL_TYPES, ASSIGNABLE_ROLES, VENDOR_ASSIGNABLE_ROLES
+    from components.azure.ci_identity import (
+        ASSIGNABLE_PRINCIPAL_TYPES,
+        ASSIGNABLE_ROLES,
+        VENDOR_ASSIGNABLE_ROLES,
+    )
 
     assert ASSIGNABLE_PRINCIPAL_TYPES == ("ServicePrincipal",)
     assert not set(VENDOR_ASSIGNABLE_ROLES.values()) & set(ASSIGNABLE_ROLES.values())
