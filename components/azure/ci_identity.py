@@ -271,23 +271,14 @@ class AzureCiIdentity(pulumi.ComponentResource):
         )
         if args.secrets_key_scope:
             self._assign_secrets_decrypt(plan_sp, args.secrets_key_scope)
-        deploy_role = azure_native.authorization.RoleDefinition(
-            f"{self._name}-deploy-role", role_definition_id=args.role_guid("deploy"), role_name=f"{args.prefix}-ci-deploy",
-            description=f"CI deploy of {args.environment}: the platform's resource types, no data, no keys",
-            role_type="CustomRole", scope=rg, assignable_scopes=[rg],
-            permissions=[azure_native.authorization.PermissionArgs(
-                actions=list(DEPLOY_ACTIONS), not_actions=list(DEPLOY_NOT_ACTIONS), data_actions=[], not_data_actions=[])],
-            opts=child,
-        )  # fmt: skip
-        subscription_role = azure_native.authorization.RoleDefinition(
-            f"{self._name}-deploy-subscription-role", role_definition_id=args.role_guid("deploy-subscription"),
-            role_name=f"{args.prefix}-ci-deploy-subscription",
-            description=f"CI deploy of {args.environment}: its resource group, Defender and the activity log",
-            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
-            permissions=[azure_native.authorization.PermissionArgs(
-                actions=list(SUBSCRIPTION_ACTIONS), not_actions=[], data_actions=[], not_data_actions=[])],
-            opts=child,
-        )  # fmt: skip
+        deploy_role = self._custom_role(
+            "deploy", rg, f"CI deploy of {args.environment}: the platform's resource types, no data, no keys",
+            actions=DEPLOY_ACTIONS, not_actions=DEPLOY_NOT_ACTIONS,
+        )
+        subscription_role = self._custom_role(
+            "deploy-subscription", sub,
+            f"CI deploy of {args.environment}: its resource group, Defender and the activity log", actions=SUBSCRIPTION_ACTIONS,
+        )
         condition = pulumi.Output.all(plan_sp.object_id, deploy_sp.object_id).apply(
             lambda ids: role_assignment_condition(sorted(ASSIGNABLE_ROLES.values()), ASSIGNABLE_PRINCIPAL_TYPES, list(ids))
         )
@@ -302,6 +293,22 @@ class AzureCiIdentity(pulumi.ComponentResource):
             description=f"CI deploy of {args.environment}: resource group and Defender plans", opts=child,
         )
 
+    def _custom_role(self, kind: str, scope: str, description: str, *, actions=(), not_actions=(), data_actions=(),
+                     resource: str | None = None):  # fmt: skip
+        """The custom role `<prefix>-ci-<kind>`, assignable only at `scope`, with a stable id per environment
+        (`resource`: the Pulumi name's suffix when it is not `<kind>-role`, kept so no URN changes)."""
+        import pulumi_azure_native as azure_native
+
+        args = self._args
+        return azure_native.authorization.RoleDefinition(
+            f"{self._name}-{resource or kind + '-role'}", role_definition_id=args.role_guid(kind), role_name=f"{args.prefix}-ci-{kind}",
+            description=description, role_type="CustomRole", scope=scope, assignable_scopes=[scope],
+            permissions=[azure_native.authorization.PermissionArgs(
+                actions=list(actions), not_actions=list(not_actions), data_actions=list(data_actions),
+                not_data_actions=[])],
+            opts=pulumi.ResourceOptions(parent=self),
+        )  # fmt: skip
+
     def _assign_tenant_plan(self, principal_id: pulumi.Output[str]) -> None:
         """The tenant stack's plan identity reads the CI roles and assignments here (and, in the log
         environment, the resource group holding the tenant's Sentinel rules and connector)."""
@@ -309,15 +316,11 @@ class AzureCiIdentity(pulumi.ComponentResource):
 
         args, child = self._args, pulumi.ResourceOptions(parent=self)
         sub = args.subscription_scope
-        role = azure_native.authorization.RoleDefinition(
-            f"{self._name}-tenant-plan-role", role_definition_id=args.role_guid("tenant-plan"),
-            role_name=f"{args.prefix}-ci-tenant-plan",
-            description=f"Tenant stack previews and drift: the CI roles and role assignments of {args.environment}",
-            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
-            permissions=[azure_native.authorization.PermissionArgs(
-                actions=list(TENANT_PLAN_ACTIONS), not_actions=[], data_actions=[], not_data_actions=[])],
-            opts=child,
-        )  # fmt: skip
+        role = self._custom_role(
+            "tenant-plan", sub,
+            f"Tenant stack previews and drift: the CI roles and role assignments of {args.environment}",
+            actions=TENANT_PLAN_ACTIONS,
+        )
         azure_native.authorization.RoleAssignment(
             f"{self._name}-tenant-plan", scope=sub, principal_id=principal_id, principal_type="ServicePrincipal",
             role_definition_id=role.id, description=f"Tenant stack plan: CI roles of {args.environment}", opts=child,
@@ -336,15 +339,11 @@ class AzureCiIdentity(pulumi.ComponentResource):
 
         args, child = self._args, pulumi.ResourceOptions(parent=self)
         sub = args.subscription_scope
-        role = azure_native.authorization.RoleDefinition(
-            f"{self._name}-plan-secrets-role", role_definition_id=args.role_guid("plan-secrets-decrypt"),
-            role_name=f"{args.prefix}-ci-plan-secrets-decrypt",
-            description=f"CI plan of {args.environment}: decrypt the stack's config secrets with its secrets-provider key",
-            role_type="CustomRole", scope=sub, assignable_scopes=[sub],
-            permissions=[azure_native.authorization.PermissionArgs(
-                actions=[], not_actions=[], data_actions=list(SECRETS_DECRYPT_DATA_ACTIONS), not_data_actions=[])],
-            opts=child,
-        )  # fmt: skip
+        role = self._custom_role(
+            "plan-secrets-decrypt", sub,
+            f"CI plan of {args.environment}: decrypt the stack's config secrets with its secrets-provider key",
+            data_actions=SECRETS_DECRYPT_DATA_ACTIONS, resource="plan-secrets-role",
+        )
         azure_native.authorization.RoleAssignment(
             f"{self._name}-plan-secrets-decrypt", scope=key_scope, principal_id=plan_sp.object_id,
             principal_type="ServicePrincipal", role_definition_id=role.id,
