@@ -265,18 +265,30 @@ def boundary_statements(args: CiIdentityArgs) -> list[Statement]:
     ]  # fmt: skip
 
 
+def secrets_decrypt_statements(args: CiIdentityArgs) -> list[Statement]:
+    """Decrypt with the key behind the stack's awskms:// secrets provider, and no other key: what the plan
+    and deploy roles need to read the stack's config secrets. None with another secrets provider."""
+    context = {f"kms:EncryptionContext:{k}": v for k, v in sorted(args.secrets_encryption_context.items())}
+    if args.secrets_key_arn:
+        # The URL names the key: decrypt on exactly that key ARN (with its encryption context, if any).
+        return [{"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
+                 "Resource": args.secrets_key_arn, **({"Condition": {"StringEquals": context}} if context else {})}]
+    if args.secrets_key_alias:
+        condition: dict[str, Any] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": args.secrets_key_alias}}
+        if context:
+            condition["StringEquals"] = context
+        return [{"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
+                 "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*", "Condition": condition}]
+    return []
+
+
 def plan_statements(args: CiIdentityArgs) -> list[Statement]:
     """The plan role's inline policy: secrets-provider decrypt and state reads, and the data-plane deny."""
     statements: list[Statement] = []
     deny: Statement = {"Sid": "DenyDataPlaneReads", "Effect": "Deny", "Action": list(DATA_READ_ACTIONS),
                        "Resource": "*"}  # fmt: skip
-    context = {f"kms:EncryptionContext:{k}": v for k, v in sorted(args.secrets_encryption_context.items())}
+    statements += secrets_decrypt_statements(args)
     if args.secrets_key_arn:
-        # The URL names the key: decrypt on exactly that key ARN (with its encryption context, if any).
-        statements.append(
-            {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": args.secrets_key_arn,
-             **({"Condition": {"StringEquals": context}} if context else {})}  # fmt: skip
-        )
         statements.append({"Sid": "DenyDataKeyUse", "Effect": "Deny",
                            "Action": [a for a in DATA_READ_ACTIONS if a.startswith("kms:")],
                            "NotResource": args.secrets_key_arn})  # fmt: skip
@@ -284,13 +296,6 @@ def plan_statements(args: CiIdentityArgs) -> list[Statement]:
                 "Action": [a for a in DATA_READ_ACTIONS if not a.startswith("kms:")], "Resource": "*"}  # fmt: skip
     elif args.secrets_key_alias:
         alias = args.secrets_key_alias
-        condition: dict[str, Any] = {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}}
-        if context:
-            condition["StringEquals"] = context
-        statements.append(
-            {"Sid": "DecryptStackSecrets", "Effect": "Allow", "Action": "kms:Decrypt",
-             "Resource": f"arn:aws:kms:{args.region}:{args.account_id}:key/*", "Condition": condition}  # fmt: skip
-        )
         # The deny spares only the key behind the secrets provider's alias.
         deny["Condition"] = {"ForAllValues:StringNotEquals": {"kms:ResourceAliases": alias}}
         statements.append({**deny, "Sid": "DenyDataKeyUse",
@@ -339,7 +344,8 @@ def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
     limited to this account, region and `<prefix>-*` names where the service supports it;
     KMS key administration only on keys tagged as this environment's (S3 bucket actions
     cannot be conditioned on tags, so buckets are scoped by name). No object reads, no
-    decrypt, no IAM users or keys; role changes only with the boundary attached.
+    decrypt except with the secrets-provider key, no IAM users or keys; role changes only with
+    the boundary attached.
     """
     acct, region, prefix = args.account_id, args.region, args.name_prefix
     in_region = {"StringEquals": {"aws:RequestedRegion": region}}
@@ -547,6 +553,8 @@ def deploy_statements(args: CiIdentityArgs) -> list[Statement]:
              "Resource": permission_sets, "Condition": {"StringEquals": _own_tags(args)}},
         ]  # fmt: skip
     statements += backup_deploy_statements(args)
+    # A deploy reads the stack's config secrets too (the same one key as the plan role).
+    statements += secrets_decrypt_statements(args)
     return statements
 
 

@@ -270,7 +270,7 @@ class AzureCiIdentity(pulumi.ComponentResource):
             description=f"CI plan of {args.environment}: read configuration", opts=child,
         )
         if args.secrets_key_scope:
-            self._assign_secrets_decrypt(plan_sp, args.secrets_key_scope)
+            self._assign_secrets_decrypt(plan_sp, deploy_sp, args.secrets_key_scope)
         deploy_role = self._custom_role(
             "deploy", rg, f"CI deploy of {args.environment}: the platform's resource types, no data, no keys",
             actions=DEPLOY_ACTIONS, not_actions=DEPLOY_NOT_ACTIONS,
@@ -333,19 +333,21 @@ class AzureCiIdentity(pulumi.ComponentResource):
                 description=f"Tenant stack plan: the Sentinel rules and connector in {args.environment}", opts=child,
             )
 
-    def _assign_secrets_decrypt(self, plan_sp, key_scope: str) -> None:
-        """Decrypt with the secrets provider's key, at that key's scope only (not the vault, no secrets)."""
+    def _assign_secrets_decrypt(self, plan_sp, deploy_sp, key_scope: str) -> None:
+        """Decrypt with the secrets provider's key, at that key's scope only (not the vault, no secrets): both
+        a preview and a deploy read the stack's config secrets."""
         import pulumi_azure_native as azure_native
 
         args, child = self._args, pulumi.ResourceOptions(parent=self)
         sub = args.subscription_scope
         role = self._custom_role(
             "plan-secrets-decrypt", sub,
-            f"CI plan of {args.environment}: decrypt the stack's config secrets with its secrets-provider key",
+            f"CI of {args.environment}: decrypt the stack's config secrets with its secrets-provider key",
             data_actions=SECRETS_DECRYPT_DATA_ACTIONS, resource="plan-secrets-role",
         )
-        azure_native.authorization.RoleAssignment(
-            f"{self._name}-plan-secrets-decrypt", scope=key_scope, principal_id=plan_sp.object_id,
-            principal_type="ServicePrincipal", role_definition_id=role.id,
-            description=f"CI plan of {args.environment}: the secrets-provider key only", opts=child,
-        )
+        for kind, sp in (("plan", plan_sp), ("deploy", deploy_sp)):
+            azure_native.authorization.RoleAssignment(
+                f"{self._name}-{kind}-secrets-decrypt", scope=key_scope, principal_id=sp.object_id,
+                principal_type="ServicePrincipal", role_definition_id=role.id,
+                description=f"CI {kind} of {args.environment}: the secrets-provider key only", opts=child,
+            )

@@ -90,22 +90,22 @@ def aws_plan_decrypt_one_key(stack: StackView, ctx: Context) -> Iterator[Verdict
             yield compliant(subject=role)
 
 
-def _plan_principal(stack: StackView, assignment: Any) -> bool:
-    """The assignment's service principal belongs to an app registration named `...-ci-plan`."""
+def _ci_principal(stack: StackView, assignment: Any) -> bool:
+    """The assignment's service principal belongs to an app registration named `...-ci-plan` or `...-ci-deploy`."""
     for sp in stack.targets(assignment, "principalId"):
         for app in stack.targets(sp, "clientId"):
-            if str(app.get("displayName") or "").endswith("-ci-plan"):
+            if str(app.get("displayName") or "").endswith(("-ci-plan", "-ci-deploy")):
                 return True
     return False
 
 
 @stack_policy(
     name="azure-ci-decrypt-secrets-key-only",
-    description="Grant CI identities Key Vault key rights only to decrypt with one key, and only to plan identities",
+    description="Grant CI identities Key Vault key rights only to decrypt with one key",
     severity=Severity.critical,
     remediation="Set infra:deployment.secrets_provider to azurekeyvault://<vault>.vault.azure.net/keys/<key> (and "
     "deployment.secrets_key_resource_group if the vault is elsewhere); components/azure/ci_identity.py assigns "
-    "the plan identity a role with only keys/read and keys/decrypt/action at that key's scope.",
+    "the plan and deploy identities a role with only keys/read and keys/decrypt/action at that key's scope.",
     data_protection=True,
 )
 def azure_decrypt_one_key(stack: StackView, ctx: Context) -> Iterator[Verdict]:
@@ -130,8 +130,8 @@ def azure_decrypt_one_key(stack: StackView, ctx: Context) -> Iterator[Verdict]:
             problems.append(f"its role also allows {extra}")
         if not isinstance(scope, str) or not _KEY_SCOPE.match(scope):
             problems.append(f"it is scoped to {scope!r}, not one key")
-        if not _plan_principal(stack, a):
-            problems.append("it is not given to a plan identity")
+        if not _ci_principal(stack, a):
+            problems.append("it is not given to a CI plan or deploy identity")
         if problems:
             yield violation(f"role assignment {a.name}: Key Vault key rights for a CI identity, but "
                             f"{'; '.join(problems)}; decrypt with the secrets-provider key only, at its scope", a)

@@ -285,7 +285,7 @@ def test_secrets_provider_keys_come_from_the_model():
 
 
 def test_aws_plan_decrypts_only_the_named_key_with_its_encryption_context():
-    from components.aws.ci_identity import CiIdentityArgs, plan_statements
+    from components.aws.ci_identity import CiIdentityArgs, deploy_statements, plan_statements
 
     key = "arn:aws:kms:us-east-1:000000000003:key/00000000-0000-0000-0000-0000000000aa"
     args = CiIdentityArgs(account_id="000000000003", region="us-east-1", name_prefix="caf-prod",
@@ -296,6 +296,9 @@ def test_aws_plan_decrypts_only_the_named_key_with_its_encryption_context():
                                              "Resource": key,
                                              "Condition": {"StringEquals": {"kms:EncryptionContext:stack": "prod"}}}
     assert by_sid["DenyDataKeyUse"]["NotResource"] == key and "kms:Decrypt" in by_sid["DenyDataKeyUse"]["Action"]
+    # a deploy reads the stack's config secrets with the same one key, and no other decrypt
+    deploy_decrypts = [s for s in deploy_statements(args) if "kms:Decrypt" in str(s.get("Action"))]
+    assert deploy_decrypts == [by_sid["DecryptStackSecrets"]]
     alias = CiIdentityArgs(**{**args.model_dump(), "secrets_key_arn": None, "secrets_key_alias": "alias/caf-prod-secrets"})
     decrypt = {s["Sid"]: s for s in plan_statements(alias)}["DecryptStackSecrets"]
     assert decrypt["Condition"] == {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/caf-prod-secrets"},
@@ -323,8 +326,10 @@ def test_azure_plan_decrypts_with_the_secrets_key_at_its_scope_and_passes_the_po
         plan = plan_environment(project_at(root), tenant)
     finally:
         tenant_module.STACKS_DIR = original
-    (decrypt,) = [r for r in plan.of_type("azure-native:authorization:RoleAssignment") if r.name == "ci-prod-plan-secrets-decrypt"]
-    assert decrypt.inputs["scope"].endswith("/vaults/caf-prod-secrets/keys/pulumi")
+    for kind in ("plan", "deploy"):  # a preview and a deploy both read the stack's config secrets
+        (decrypt,) = [r for r in plan.of_type("azure-native:authorization:RoleAssignment")
+                      if r.name == f"ci-prod-{kind}-secrets-decrypt"]  # fmt: skip
+        assert decrypt.inputs["scope"].endswith("/vaults/caf-prod-secrets/keys/pulumi")
     (role,) = [r.inputs for r in plan.of_type("azure-native:authorization:RoleDefinition")
                if r.inputs["roleName"] == "caf-prod-ci-plan-secrets-decrypt"]
     assert role["permissions"][0]["dataActions"] == ["Microsoft.KeyVault/vaults/keys/read",
@@ -334,7 +339,9 @@ def test_azure_plan_decrypts_with_the_secrets_key_at_its_scope_and_passes_the_po
     assert [(r.policy, r.name) for r in report.results if r.status is Status.failed] == []
     assert {(r.policy, r.name) for r in report.results if r.status is Status.passed} >= {
         ("azure-ci-decrypt-secrets-key-only", "ci-prod-plan-secrets-decrypt"),
-        ("azure-ci-no-data-access", "ci-prod-plan-secrets-decrypt")}
+        ("azure-ci-no-data-access", "ci-prod-plan-secrets-decrypt"),
+        ("azure-ci-decrypt-secrets-key-only", "ci-prod-deploy-secrets-decrypt"),
+        ("azure-ci-no-data-access", "ci-prod-deploy-secrets-decrypt")}
 
 
 # --- every owned environment's Entra vendor objects ------------------------------------------------

@@ -69,8 +69,12 @@ def test_deploy_rights_fit_managed_policies_and_are_attached(cap):
 
 def test_deploy_reads_no_data_and_changes_roles_only_with_the_boundary():
     doc = {"Statement": deploy_statements(ARGS)}
-    assert not covered(_actions(doc), ["s3:GetObject", "kms:Decrypt", "secretsmanager:GetSecretValue", "iam:CreateUser",
-                                       "iam:AttachRolePolicy", "kms:GenerateDataKey"])  # fmt: skip
+    # the one decrypt: the stack's config secrets, with the secrets provider's key only
+    assert statement(doc, "DecryptStackSecrets")["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/caf-prod-secrets"}}
+    others = {"Statement": [s for s in doc["Statement"] if s.get("Sid") != "DecryptStackSecrets"]}
+    assert not covered(_actions(others), ["s3:GetObject", "kms:Decrypt", "secretsmanager:GetSecretValue",
+                                          "iam:CreateUser", "iam:AttachRolePolicy", "kms:GenerateDataKey"])  # fmt: skip
     change = statement(doc, "ChangeRolesWithBoundary")
     assert {"iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"} <= set(change["Action"])
     assert change["Condition"] == {"StringEquals": {"iam:PermissionsBoundary": BOUNDARY}}
