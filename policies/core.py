@@ -174,17 +174,18 @@ class ResourceView:
     def _lookup(self, path: tuple[str | int, ...], default: Any) -> Any:
         node: Any = self.props
         for step in path:
-            if is_unknown(node):
+            if isinstance(node, str) and node in UNKNOWN_SENTINELS:
                 return UNKNOWN
             if isinstance(step, int):
                 if not isinstance(node, (list, tuple)) or step >= len(node):
                     return default
                 node = node[step]
             else:
-                if not isinstance(node, Mapping) or step not in node:
+                # props are plain dicts almost always: skip the (slow) abstract Mapping check for them
+                if not (type(node) is dict or isinstance(node, Mapping)) or step not in node:
                     return default
                 node = node[step]
-        if is_unknown(node):
+        if isinstance(node, str) and node in UNKNOWN_SENTINELS:
             return UNKNOWN
         return node
 
