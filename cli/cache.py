@@ -328,9 +328,11 @@ def cached(folder: Path, key: str, produce: Callable[[], Capture], *, use_cache:
 def environment_capture(project: Any, env: Any, *, use_cache: bool = True, today: date | None = None) -> Capture:
     """`cli.plan.plan_environment(project, env)`, reused while nothing it depends on has changed."""
     from cli import plan
+    from cli.gcpause import paused
 
-    if not enabled(use_cache):
-        return plan.plan_environment(project, env)
-    key = environment_key(project, env.name, today=today)
-    return cached(cache_dir(project), key, lambda: plan.plan_environment(project, env))
+    with paused():  # thousands of acyclic records decoded (from the runner or the cache)
+        if not enabled(use_cache):
+            return plan.plan_environment(project, env)
+        key = environment_key(project, env.name, today=today)
+        return cached(cache_dir(project), key, lambda: plan.plan_environment(project, env))
 

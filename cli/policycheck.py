@@ -101,14 +101,18 @@ def check_capture(
     from policies.evaluate import evaluate
     from policies.views import stack_from_capture
 
+    from cli.gcpause import paused
+
     when = today or date.today()
     ctx = context_from_environment(env, when) if env is not None else Context.for_stack(capture.environment, when)
-    stack = stack_from_capture(capture, provider_defaults)
+    with paused():  # a view per resource and a result per decision, none of them in a cycle
+        stack = stack_from_capture(capture, provider_defaults)
+        evaluation = evaluate(stack, ctx)
     return PolicyReport(
         environment=env.name if env is not None else capture.environment,
         project=capture.project,
         source=capture.source,
-        evaluation=evaluate(stack, ctx),
+        evaluation=evaluation,
         location=location,
         today=when,
         resource_total=counting.total(capture.resources),

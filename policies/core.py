@@ -174,17 +174,18 @@ class ResourceView:
     def _lookup(self, path: tuple[str | int, ...], default: Any) -> Any:
         node: Any = self.props
         for step in path:
-            if is_unknown(node):
+            if isinstance(node, str) and node in UNKNOWN_SENTINELS:
                 return UNKNOWN
             if isinstance(step, int):
                 if not isinstance(node, (list, tuple)) or step >= len(node):
                     return default
                 node = node[step]
             else:
-                if not isinstance(node, Mapping) or step not in node:
+                # props are plain dicts almost always: skip the (slow) abstract Mapping check for them
+                if not (type(node) is dict or isinstance(node, Mapping)) or step not in node:
                     return default
                 node = node[step]
-        if is_unknown(node):
+        if isinstance(node, str) and node in UNKNOWN_SENTINELS:
             return UNKNOWN
         return node
 
@@ -420,8 +421,19 @@ class Policy:
             return self.evaluate_stack(stack, ctx)
         targets = stack.resources if self.resource_types is None else stack.of_type(*sorted(self.resource_types))
         out: list[Result] = []
+        if _OBSERVED.get() is not None:
+            for view in targets:
+                out.extend(self.evaluate_resource(view, ctx))
+            return out
+        # evaluate_resource without the per-call bookkeeping of observing (thousands of calls per policy)
+        check, name = self.check_resource, self.name
+        assert check is not None
         for view in targets:
-            out.extend(self.evaluate_resource(view, ctx))
+            produced = check(view, ctx)
+            verdicts = (produced,) if isinstance(produced, Verdict) else (list(produced or ()) or (compliant(),))
+            for v in verdicts:
+                subject = v.subject or view
+                out.append(Result(name, v.status, subject.urn, subject.type, subject.name, v.message, {}))
         return out
 
     def _result(self, verdict: Verdict, subject: ResourceView | None, stack: StackView | None,
@@ -429,7 +441,7 @@ class Policy:
         if subject is None:
             assert stack is not None
             return Result(self.name, verdict.status, stack.urn, STACK_TYPE, stack.name, verdict.message)
-        observed = dict((seen or {}).get(subject.urn, {}))
+        observed = dict(seen.get(subject.urn, ())) if seen else {}
         return Result(self.name, verdict.status, subject.urn, subject.type, subject.name, verdict.message, observed)
 
     def describe(self) -> dict[str, Any]:

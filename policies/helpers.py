@@ -104,12 +104,16 @@ def actions(statement: Mapping[str, Any]) -> list[str]:
 
 def provider_default_tags(view: ResourceView) -> dict[str, Any]:
     """AWS provider `defaultTags.tags`; explicit provider inputs arrive as JSON strings."""
-    if view.provider is None:
+    provider = view.provider
+    if provider is None:
         return {}
-    raw = json_value(view.provider.props.get("defaultTags"))
-    if isinstance(raw, Mapping) and isinstance(raw.get("tags"), Mapping):
-        return dict(raw["tags"])
-    return {}
+    # every resource of the provider asks again (several policies each): decode its JSON once
+    found = provider.__dict__.get("_default_tags")
+    if found is None:
+        raw = json_value(provider.props.get("defaultTags"))
+        found = dict(raw["tags"]) if isinstance(raw, Mapping) and isinstance(raw.get("tags"), Mapping) else {}
+        object.__setattr__(provider, "_default_tags", found)
+    return dict(found)
 
 
 def tags_of(view: ResourceView) -> dict[str, Any] | str | None:
