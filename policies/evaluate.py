@@ -131,20 +131,23 @@ def evaluate(stack: StackView, ctx: Context, policies: Iterable[Policy] | None =
             results.append(result)
             if result.status is not Status.failed:
                 continue
-            ex = exemption_for(policy, result.urn, result.name, ctx)
-            findings.append(
-                Finding(
-                    policy=policy.name, severity=policy.severity.value, enforcement=level.value,
-                    urn=result.urn, type=result.type, name=result.name, message=result.message,
-                    exempted=ex is not None,
-                    justification=ex.justification if ex else None,
-                    exemption_expires=ex.expires.isoformat() if ex and ex.expires else None,
-                    exemption_approver=ex.approver if ex else None,
-                )
-            )
+            findings.append(_finding(policy, level, result, ctx))
     return Evaluation(
         policies=chosen, enforcement=levels, results=tuple(results), findings=tuple(findings),
         resource_count=len(stack.resources),
+    )
+
+
+def _finding(policy: Policy, level: Enforcement, result: Result, ctx: Context) -> Finding:
+    """A failed result as a finding, with the exemption `ctx` grants it, if any."""
+    ex = exemption_for(policy, result.urn, result.name, ctx)
+    return Finding(
+        policy=policy.name, severity=policy.severity.value, enforcement=level.value,
+        urn=result.urn, type=result.type, name=result.name, message=result.message,
+        exempted=ex is not None,
+        justification=ex.justification if ex else None,
+        exemption_expires=ex.expires.isoformat() if ex and ex.expires else None,
+        exemption_approver=ex.approver if ex else None,
     )
 
 
@@ -184,17 +187,7 @@ def evaluate_together(stacks: Sequence[tuple[StackView, Context]],
             results.append(result)
             if result.status is not Status.failed:
                 continue
-            ex = exemption_for(policy, result.urn, result.name, contexts[stack.stack])
-            findings.append(
-                Finding(
-                    policy=policy.name, severity=policy.severity.value, enforcement=level.value,
-                    urn=result.urn, type=result.type, name=result.name, message=result.message,
-                    exempted=ex is not None,
-                    justification=ex.justification if ex else None,
-                    exemption_expires=ex.expires.isoformat() if ex and ex.expires else None,
-                    exemption_approver=ex.approver if ex else None,
-                )
-            )
+            findings.append(_finding(policy, level, result, contexts[stack.stack]))
     return CombinedEvaluation(
         policies=chosen, enforcement=levels, results=tuple(results), findings=tuple(findings),
         resource_count=sum(len(stack.resources) for stack, _ in stacks), stacks=tuple(contexts),
