@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from policies.aws.immutability import BUCKETS, LOCK, lock_retention_verdict
 from policies.context import Context
 from policies.core import (
     ResourceView,
@@ -35,9 +36,6 @@ EBS_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 DETECTOR = "aws:guardduty/detector:Detector"
 FEATURE = "aws:guardduty/detectorFeature:DetectorFeature"
 TRAIL = "aws:cloudtrail/trail:Trail"
-BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
-LOCK = ("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
-        "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2")  # fmt: skip
 METRIC_FILTER = "aws:cloudwatch/logMetricFilter:LogMetricFilter"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 PAB_FLAGS = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
@@ -271,18 +269,7 @@ def trail_object_lock(stack: StackView, ctx: Context) -> Iterator[Verdict]:
             yield violation(f"trail {trail.name}: its bucket {bucket.name} has no Object Lock configuration; "
                             "set audit.aws_trail_object_lock_mode", bucket)
             continue
-        retention = locks[0].get("rule", "defaultRetention")
-        if contains_unknown(retention):
-            yield unknown_until_apply("the Object Lock default retention", bucket)
-            continue
-        mode = retention.get("mode") if isinstance(retention, Mapping) else None
-        length = (retention.get("days") or retention.get("years")) if isinstance(retention, Mapping) else None
-        wanted = ("COMPLIANCE",) if ctx.is_production else ("COMPLIANCE", "GOVERNANCE")
-        if mode not in wanted or not length:
-            yield violation(f"trail bucket {bucket.name}: Object Lock default retention is mode {show(mode)} for "
-                            f"{show(length)}; use {' or '.join(wanted)} with a retention period", bucket)
-        else:
-            yield compliant(subject=bucket)
+        yield lock_retention_verdict(bucket, locks[0], ctx, "trail bucket")
 
 
 def _data_event_prefixes(trail: ResourceView) -> list[str] | None:

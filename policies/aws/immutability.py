@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from policies.context import Context
 from policies.core import (
     Enforcement,
+    ResourceView,
     Severity,
     StackView,
     Verdict,
@@ -30,6 +31,20 @@ EXPORTS_SUFFIX = "-lake-exports"
 """The data lake names its exports bucket '<org>-<env>-lake-exports'."""
 
 
+def lock_retention_verdict(bucket: ResourceView, lock: ResourceView, ctx: Context, label: str) -> Verdict:
+    """`bucket`'s Object Lock default retention: COMPLIANCE (or, outside production, GOVERNANCE) with a period."""
+    retention = lock.get("rule", "defaultRetention")
+    if contains_unknown(retention):
+        return unknown_until_apply("the Object Lock default retention", bucket)
+    mode = retention.get("mode") if isinstance(retention, Mapping) else None
+    length = (retention.get("days") or retention.get("years")) if isinstance(retention, Mapping) else None
+    wanted = ("COMPLIANCE",) if ctx.is_production else ("COMPLIANCE", "GOVERNANCE")
+    if mode not in wanted or not length:
+        return violation(f"{label} {bucket.name}: Object Lock default retention is mode {show(mode)} for "
+                         f"{show(length)}; use {' or '.join(wanted)} with a retention period", bucket)
+    return compliant(subject=bucket)
+
+
 @stack_policy(
     name="aws-exports-bucket-object-lock",
     description="Protect the lake's exports bucket with S3 Object Lock so an export cannot be altered or deleted "
@@ -44,7 +59,6 @@ def exports_object_lock(stack: StackView, ctx: Context) -> Iterator[Verdict]:
     if not exports:
         yield not_applicable("no lake exports bucket in this stack")
         return
-    wanted = ("COMPLIANCE",) if ctx.is_production else ("COMPLIANCE", "GOVERNANCE")
     for bucket in exports:
         locks = stack.dependents(bucket.urn, types=LOCK, prop="bucket")
         if not locks and not ctx.is_production:
@@ -56,17 +70,7 @@ def exports_object_lock(stack: StackView, ctx: Context) -> Iterator[Verdict]:
                             "rights can alter or remove what was shared; set "
                             "data_stores.data_lake.exports_object_lock_mode", bucket)
             continue
-        retention = locks[0].get("rule", "defaultRetention")
-        if contains_unknown(retention):
-            yield unknown_until_apply("the Object Lock default retention", bucket)
-            continue
-        mode = retention.get("mode") if isinstance(retention, Mapping) else None
-        length = (retention.get("days") or retention.get("years")) if isinstance(retention, Mapping) else None
-        if mode not in wanted or not length:
-            yield violation(f"exports bucket {bucket.name}: Object Lock default retention is mode {show(mode)} for "
-                            f"{show(length)}; use {' or '.join(wanted)} with a retention period", bucket)
-        else:
-            yield compliant(subject=bucket)
+        yield lock_retention_verdict(bucket, locks[0], ctx, "exports bucket")
 
 
 DATABASES = ("aws:rds/instance:Instance", "aws:rds/cluster:Cluster")
