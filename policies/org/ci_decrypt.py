@@ -1,14 +1,15 @@
-"""Plan identities decrypt with one key only: the stack's secrets-provider key.
+"""CI identities decrypt with one key only: the stack's secrets-provider key.
 
-A plan identity (pull-request previews, drift) must read the stack's config secrets, so it may
-decrypt with the key of the stack's `awskms://` or `azurekeyvault://` secrets provider, and
-with nothing else: a decrypt right on other keys would open the restricted data they protect.
+A plan identity (pull-request previews, drift) and a deploy identity must read the stack's
+config secrets, so they may decrypt with the key of the stack's `awskms://` or
+`azurekeyvault://` secrets provider, and with nothing else: a decrypt right on other keys would
+open the restricted data they protect.
 
 - AWS: every Allow of `kms:Decrypt` to a role tagged `ci-identity=plan` names one key ARN (no
   wildcard in the key id), or a key wildcard pinned by `kms:ResourceAliases` to one alias.
 - Azure: a role assignment to a CI service principal with Key Vault key data actions is
   scoped to one key (`.../vaults/<vault>/keys/<key>`), and its role holds only the key's read
-  and decrypt (never encrypt, sign, wrap or a secret); only a plan identity may hold it.
+  and decrypt (never encrypt, sign, wrap or a secret); only a CI plan or deploy identity may hold it.
 """
 
 from __future__ import annotations
