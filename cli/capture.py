@@ -324,19 +324,121 @@ class _Mocks:
         return result
 
 
+class _NotPlain(Exception):
+    """A wire value the SDK deserializes into something other than plain data."""
+
+
+def _plain_struct(fields: Any) -> dict[str, Any]:
+    """A request Struct as `rpc.deserialize_properties` returns it, when it holds plain data only.
+
+    Raises `_NotPlain` at a secret, resource reference, asset or unknown: those take the SDK's path.
+    """
+    if _SIG_KEY in fields:
+        raise _NotPlain
+    out = {}
+    for key in fields:
+        value = _plain_value(fields[key])
+        if value is not None:  # the SDK drops keys whose value is null
+            out[key] = value
+    return out
+
+
+def _plain_value(value: Any) -> Any:
+    kind = value.WhichOneof("kind")
+    if kind == "string_value":
+        text = value.string_value
+        if text == UNKNOWN:
+            raise _NotPlain
+        return text
+    if kind == "struct_value":
+        return _plain_struct(value.struct_value.fields)
+    if kind == "list_value":
+        return [_plain_value(v) for v in value.list_value.values]
+    if kind == "bool_value":
+        return value.bool_value
+    if kind == "number_value":
+        return value.number_value
+    return None
+
+
+_PLAIN_SCALARS = (str, bool, int, float)
+
+
+def _is_plain(value: Any) -> bool:
+    kind = type(value)
+    if kind in _PLAIN_SCALARS or value is None:
+        return True
+    if kind is dict:
+        return all(type(k) is str and _is_plain(v) for k, v in value.items())
+    if kind is list:
+        return all(_is_plain(v) for v in value)
+    return False
+
+
 def _capture_monitor_class() -> type:
-    from pulumi.runtime.mocks import MockMonitor
+    from google.protobuf import struct_pb2
+    from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
+    from pulumi.runtime.proto import resource_pb2
 
     class CaptureMonitor(MockMonitor):
-        """A mock monitor that keeps each whole registration request."""
+        """A mock monitor that keeps each whole registration request.
+
+        With `lean` (the capture's own runs), a registration whose inputs are plain data is
+        answered here, without the SDK mock monitor's deserialize, event loop and serialize
+        round trip, and with the same response: the inputs the SDK would hand the mocks, and
+        the state serialized as `rpc.serialize_properties` would. Anything else (secrets,
+        resource references, assets, unknowns, transforms, state that is not plain data) takes
+        the SDK's path, on a worker thread when called on the program's own thread, since that
+        path runs an event loop of its own, as it does on the SDK's executor threads.
+        """
 
         def __init__(self, mocks: Any, stack: str, project: str,
-                     on_resource: Callable[[Resource], None] | None = None):
+                     on_resource: Callable[[Resource], None] | None = None, *, lean: bool = False):
             super().__init__(mocks)
             self.stack, self.project = stack, project
             self.captured: list[Resource] = []
             self.on_resource = on_resource
+            self.lean = lean
+            self.program_thread: int | None = None
+            """The thread running the program's event loop, which SDK paths must not block."""
             self._lock = threading.Lock()
+            self._worker: Any = None
+
+        def close(self) -> None:
+            if self._worker is not None:
+                self._worker.shutdown(wait=False)
+                self._worker = None
+
+        def _elsewhere(self, call: Callable[[Any], Any], argument: Any) -> Any:
+            if threading.get_ident() != self.program_thread:
+                return call(argument)
+            if self._worker is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._worker = ThreadPoolExecutor(1, thread_name_prefix="capture-monitor")
+            return self._worker.submit(call, argument).result()
+
+        def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+            return self._elsewhere(super().Invoke, request)
+
+        def ReadResource(self, request: Any) -> Any:  # noqa: N802
+            return self._elsewhere(super().ReadResource, request)
+
+        def _register_plain(self, request: Any, inputs: dict[str, Any]) -> Any:
+            urn = self.make_urn(request.parent, request.type, request.name)
+            ident, state = self.mocks.new_resource(MockResourceArgs(
+                typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+                resource_id=request.importId, custom=request.custom or False, transforms=[]))
+            if _is_plain(state):
+                obj = struct_pb2.Struct()
+                obj.update({key: value for key, value in state.items() if value is not None})
+            else:
+                from pulumi.runtime import rpc
+                from pulumi.runtime.sync_await import _sync_await
+
+                obj = self._elsewhere(lambda s: _sync_await(rpc.serialize_properties(s, {})), state)
+            self.resources[urn] = MockMonitor.ResourceRegistration(urn, ident, state)
+            return resource_pb2.RegisterResourceResponse(urn=urn, id=ident, object=obj)
 
         def snapshot(self) -> list[Resource]:
             with self._lock:
@@ -346,9 +448,16 @@ def _capture_monitor_class() -> type:
             return engine_urn(self.stack, self.project, parent or None, type_, name)
 
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
-            response = super().RegisterResource(request)
             if request.type == STACK_TYPE:
-                return response
+                return super().RegisterResource(request)
+            inputs = None
+            if self.lean and not request.transforms:
+                with contextlib.suppress(_NotPlain):
+                    inputs = _plain_struct(request.object.fields)
+            if inputs is None:
+                response = self._elsewhere(super().RegisterResource, request)
+            else:
+                response = self._register_plain(request, inputs)
             self._record(request, response.urn)
             return response
 
@@ -441,7 +550,8 @@ def capture_program(
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     mocks = _Mocks(region, account_id, tenant_id, mode, config.get("azure-native:location", "westeurope"))
-    monitor = _capture_monitor_class()(mocks, stack, project, on_resource)
+    monitor = _capture_monitor_class()(mocks, stack, project, on_resource, lean=True)
+    monitor.program_thread = threading.get_ident()
     errors: list[str] = []
     log = logging.getLogger("civic.capture")
     log.propagate = False
@@ -481,7 +591,7 @@ def capture_program(
         tokens = ", ".join(sorted(mocks.unanswered))
         return (f"no built-in answer for {len(mocks.unanswered)} invoke(s), they returned an empty result: {tokens}",)
 
-    loop = asyncio.new_event_loop()
+    loop = _inline_loop_class()()
     loop.set_exception_handler(lambda _loop, context: errors.append(_task_error(context)))
     try:
         asyncio.set_event_loop(loop)
@@ -494,6 +604,7 @@ def capture_program(
         _quiet_close(loop)
         asyncio.set_event_loop(None)
         pulumi_settings.ROOT.set(None)
+        monitor.close()
     if errors:
         # an output that failed to resolve would make the capture silently wrong
         raise ProgramError("the program logged errors: " + "; ".join(errors[:5]), partial=partial(),
@@ -536,6 +647,99 @@ def _run_flat(body: Callable[[], Any], loop: Any) -> None:
         raise failed[0].exception()  # type: ignore[misc]
 
 
+def _inline_loop_class() -> type:
+    import asyncio
+
+    class InlineLoop(asyncio.SelectorEventLoop):
+        """An event loop whose `run_in_executor` calls the function at once.
+
+        The SDK sends every monitor call there, to a thread; the capture's monitor answers
+        without blocking (its SDK paths hop to a thread of their own), so the thread hand-off,
+        wake-up and lock contention of each of thousands of registrations buy nothing. A
+        program's own blocking calls still run, one after another.
+        """
+
+        def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+            future = self.create_future()
+            try:
+                future.set_result(func(*args))
+            except BaseException as err:  # noqa: BLE001 - as a thread pool's future keeps it
+                future.set_exception(err)
+            return future
+
+    return InlineLoop
+
+
+_LAZY_OUTPUT: type | None = None
+
+
+def _lazy_output_class() -> type:
+    """An `Output` whose task starts when something first reads it.
+
+    A provider class's constructor gives the resource one Output per property its type
+    declares (dozens for some types), each an asyncio task awaiting four futures. Programs
+    read a few of them; the rest cost a task, its scheduling and its tracking for nothing.
+    This one holds the same futures and becomes an ordinary Output on first use.
+    """
+    global _LAZY_OUTPUT
+    if _LAZY_OUTPUT is None:
+        from pulumi import Output
+
+        class LazyOutput(Output):  # type: ignore[type-arg]
+            def __init__(self, *parts: Any) -> None:  # noqa: D107 - Output's parts, kept for later
+                self.__dict__["_parts"] = parts
+
+            @property
+            def _data(self) -> Any:
+                data = self.__dict__.get("_started")
+                if data is None:
+                    Output.__init__(self, *self.__dict__.pop("_parts"))
+                    data = self.__dict__["_started"]
+                return data
+
+            @_data.setter
+            def _data(self, data: Any) -> None:
+                self.__dict__["_started"] = data
+
+            def _untrack(self) -> None:
+                # start first: Output._untrack reads _data holding the lock that starting takes
+                self._data  # noqa: B018
+                Output._untrack(self)
+
+        _LAZY_OUTPUT = LazyOutput
+    return _LAZY_OUTPUT
+
+
+def _lazy_transfer_properties(res: Any, props: Any, custom: bool) -> dict[str, Any]:
+    """`rpc.transfer_properties` with lazy Outputs: the same resolvers and futures."""
+    import asyncio
+    import functools
+
+    lazy = _lazy_output_class()
+    resolvers: dict[str, Any] = {}
+    for name in props:
+        if name == "urn" or (name == "id" and custom):
+            continue  # the SDK gives these their own outputs
+        value, known, secret, deps = asyncio.Future(), asyncio.Future(), asyncio.Future(), asyncio.Future()
+        resolvers[name] = functools.partial(_resolve_property, res, value, known, secret, deps)
+        res.__dict__[name] = lazy(deps, value, known, secret)
+    return resolvers
+
+
+def _resolve_property(res: Any, value_future: Any, known_future: Any, secret_future: Any, deps_future: Any,
+                      value: Any, is_known: bool, is_secret: bool, deps: Any, failed: Exception | None) -> None:
+    """The SDK's resolver (`rpc.transfer_properties`' `do_resolve`), step for step."""
+    deps_future.set_result({*deps, res} if deps else {res})
+    if failed is not None:
+        value_future.set_exception(failed)
+        known_future.set_exception(failed)
+        secret_future.set_exception(failed)
+    else:
+        value_future.set_result(value)
+        known_future.set_result(is_known)
+        secret_future.set_result(is_secret)
+
+
 @contextlib.contextmanager
 def _lean_runtime(monitor: Any) -> Iterator[None]:
     """Costs of the SDK that change nothing a capture records, avoided while a program runs.
@@ -552,6 +756,10 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
       plain strings it is one string here, the same one.
     - Each registration sends a few debug messages to the engine (a log request each); the
       mock engine drops everything below ERROR, so they are not built.
+    - Each declared property of a provider class gets a lazy Output (`_lazy_output_class`).
+    - A provider class passes every declared input, most of them None; the SDK serializes
+      each (resolving its type annotation first) only to drop it. They are dropped before, with
+      the same result.
     - The cyclic garbage collector runs every 700 allocations; a program run allocates
       millions of short-lived objects and few cycles, so it runs every 200,000 instead.
     """
@@ -560,6 +768,7 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     import pulumi.log as sdk_log
     import pulumi.resource as sdk_resource
     import pulumi.runtime.resource as sdk_runtime_resource
+    import pulumi.runtime.rpc as sdk_rpc
     from pulumi.runtime.proto import resource_pb2, source_pb2
 
     lean = resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS in monitor.GetDeploymentInfo(None).supportedFeatures
@@ -578,12 +787,21 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
         return Output.from_input(f"{prefix}{type_}::{name}")
 
     debug = sdk_log.debug
+    transfer = sdk_rpc.transfer_properties
+    serialize = sdk_rpc.serialize_properties
+
+    async def serialize_present(inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        # the SDK skips a property that serializes to None; None itself always does
+        return await serialize({k: v for k in inputs if (v := inputs[k]) is not None}, *args, **kwargs)
+
     thresholds = gc.get_threshold()
     if lean:
         sdk_resource.collapse_alias_to_urn = lambda alias, *_: alias
     sdk_runtime_resource._get_stack_trace = source_pb2.StackTrace
     sdk_runtime_resource.create_urn = known_urn
     sdk_log.debug = lambda *_, **__: None
+    sdk_rpc.transfer_properties = _lazy_transfer_properties
+    sdk_rpc.serialize_properties = serialize_present
     gc.set_threshold(200_000, 50, 1000)
     try:
         yield
@@ -592,6 +810,8 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
         sdk_runtime_resource._get_stack_trace = stack_trace
         sdk_runtime_resource.create_urn = create_urn
         sdk_log.debug = debug
+        sdk_rpc.transfer_properties = transfer
+        sdk_rpc.serialize_properties = serialize
         gc.set_threshold(*thresholds)
 
 

@@ -187,9 +187,71 @@ def _reference_capture(project, env_name: str) -> Capture:
     return Capture(env_name, project.name, tuple(sorted(monitor.captured, key=lambda r: r.urn)))
 
 
-def test_the_runner_captures_the_platform_byte_for_byte_as_before():
-    """`infra plan --env dev` runs in the runner's child with the flat drain; its capture JSON is
-    the one the SDK's run_in_stack produced before the change, byte for byte."""
+def _awkward_program() -> None:
+    """Everything the lean monitor hands to the SDK's own path, and what it answers itself."""
+    import pulumi_aws as aws
+
+    key = aws.kms.Key("key", description=pulumi.Output.secret("secret description"))
+    bucket = aws.s3.Bucket("data", tags={"key": key.arn, "nothing": None}, force_destroy=None)
+    aws.s3.BucketPolicy("policy", bucket=bucket.id, policy=bucket.arn.apply(lambda arn: f'{{"Resource": "{arn}"}}'))
+    aws.s3.BucketPublicAccessBlock("pab", bucket=bucket.bucket, block_public_acls=True)
+    me = aws.get_caller_identity()
+    aws.iam.Role("role", assume_role_policy=pulumi.Output.all(me.account_id, key.key_id).apply(str))
+    pulumi.CustomResource("civic:test:Raw", "raw", {"n": 1, "list": [1, None, "a"], "flag": True,
+                                                    "nested": {"gone": None, "kept": 2.5}, "none": None})
+    aws.ec2.Instance("vm", ami="ami-0", instance_type="t3.micro", user_data=pulumi.Output.secret("#!/bin/sh"))
+
+
+def _sdk_path_capture(program, mode: str) -> Capture:
+    """`program` captured through the SDK's own mock monitor path and executor threads."""
+    import asyncio
+    import logging
+
+    from pulumi.runtime import settings as pulumi_settings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.mocks import MockEngine, MockSettings
+    from pulumi.runtime.stack import run_in_stack
+
+    from cli.capture import FAKE_ACCOUNT, FAKE_GUID, _capture_monitor_class, _Mocks
+
+    monitor = _capture_monitor_class()(_Mocks("us-east-1", FAKE_ACCOUNT, FAKE_GUID, mode), "dev", "demo")
+    set_all_config({}, [])
+    pulumi_settings.configure(MockSettings(
+        monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+        engine=MockEngine(logging.getLogger("reference")), project="demo", stack="dev", dry_run=mode == "preview",
+        organization="organization", callbacks=None, root_directory="."))
+    pulumi_settings.ROOT.set(None)
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(run_in_stack(program))
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+        pulumi_settings.ROOT.set(None)
+    return Capture("dev", "demo", tuple(sorted(monitor.captured, key=lambda r: r.urn)))
+
+
+@pytest.mark.parametrize("mode", ["platform", "preview", "up"])
+def test_the_lean_monitor_answers_as_the_sdk_path(mode):
+    """Registrations the capture answers itself and those it hands to the SDK (secrets, resource
+    references, unknowns, invokes) come out as the SDK's own path records them."""
+    import json
+
+    lean = capture_program(_awkward_program, project="demo", stack="dev", config={}, mode=mode)
+    sdk = _sdk_path_capture(_awkward_program, mode)
+    assert len(lean.resources) == 7
+    assert json.dumps(lean.to_json(), indent=2) == json.dumps(sdk.to_json(), indent=2)
+    assert [r.secret_paths for r in lean.resources] == [r.secret_paths for r in sdk.resources]
+    assert by_name(lean, "pab").inputs["blockPublicAcls"] is True
+    assert by_name(lean, "vm").inputs["userData"] == SECRET
+    assert by_name(lean, "raw").inputs == {"n": 1.0, "list": [1.0, None, "a"], "flag": True, "nested": {"gone": None, "kept": 2.5}}
+
+
+@pytest.mark.parametrize("env_name", ["dev", "prod"])
+def test_the_runner_captures_the_platform_byte_for_byte_as_before(env_name):
+    """`infra plan --env` runs in the runner's child with the flat drain and the lean runtime; its
+    capture JSON is the one the SDK's run_in_stack and mock monitor produce, byte for byte."""
     import json
 
     from cli.plan import plan_environment
@@ -198,8 +260,8 @@ def test_the_runner_captures_the_platform_byte_for_byte_as_before():
     from tests.conftest import REPO
 
     project = find_project(REPO)
-    new = plan_environment(project, load_environment(project.stacks_dir, "dev"))
-    old = _reference_capture(project, "dev")
+    new = plan_environment(project, load_environment(project.stacks_dir, env_name))
+    old = _reference_capture(project, env_name)
     assert len(new.resources) > 100
     assert json.dumps(new.to_json(), indent=2, default=str) == json.dumps(old.to_json(), indent=2, default=str)
     assert [r.secret_paths for r in new.resources] == [r.secret_paths for r in old.resources]
