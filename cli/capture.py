@@ -375,6 +375,88 @@ def _is_plain(value: Any) -> bool:
     return False
 
 
+class _OnLoop(Exception):  # noqa: N818 - a signal, not an error
+    """Raised by a monitor call that must await on the program's loop: the loop runs `work` as a task."""
+
+    def __init__(self, work: Any):
+        super().__init__("monitor call continued on the program's loop")
+        self.work = work
+
+
+def _transform_options(request: Any) -> Any:
+    """A registration's options as the engine hands them to a transform."""
+    from pulumi.runtime.proto import resource_pb2
+
+    options = resource_pb2.TransformResourceOptions(
+        depends_on=request.dependencies, ignore_changes=request.ignoreChanges,
+        replace_on_changes=request.replaceOnChanges, version=request.version, aliases=request.aliases,
+        provider=request.provider, plugin_download_url=request.pluginDownloadURL, deleted_with=request.deletedWith,
+        additional_secret_outputs=request.additionalSecretOutputs, providers=request.providers,
+        replace_with=request.replace_with, hide_diff=request.hideDiffs,
+    )
+    setattr(options, "import", request.importId)  # a Python keyword
+    if request.HasField("protect"):
+        options.protect = request.protect
+    if request.HasField("retainOnDelete"):
+        options.retain_on_delete = request.retainOnDelete
+    if request.deleteBeforeReplaceDefined:
+        options.delete_before_replace = request.deleteBeforeReplace
+    if request.HasField("customTimeouts"):
+        options.custom_timeouts.CopyFrom(request.customTimeouts)
+    return options
+
+
+def _apply_transform_options(request: Any, options: Any) -> None:
+    """A transform's options written back into the registration, as the engine applies them."""
+    for field in ("dependencies", "ignoreChanges", "replaceOnChanges", "aliases", "additionalSecretOutputs",
+                  "replace_with", "hideDiffs"):
+        request.ClearField(field)
+    request.dependencies.extend(options.depends_on)
+    request.ignoreChanges.extend(options.ignore_changes)
+    request.replaceOnChanges.extend(options.replace_on_changes)
+    request.aliases.extend(options.aliases)
+    request.additionalSecretOutputs.extend(options.additional_secret_outputs)
+    request.replace_with.extend(options.replace_with)
+    request.hideDiffs.extend(options.hide_diff)
+    request.providers.clear()
+    request.providers.update(options.providers)
+    request.version, request.provider = options.version, options.provider
+    request.pluginDownloadURL, request.deletedWith = options.plugin_download_url, options.deleted_with
+    request.importId = getattr(options, "import")
+    for ours, theirs in (("protect", "protect"), ("retainOnDelete", "retain_on_delete")):
+        if options.HasField(theirs):
+            setattr(request, ours, getattr(options, theirs))
+        else:
+            request.ClearField(ours)
+    request.deleteBeforeReplaceDefined = options.HasField("delete_before_replace")
+    request.deleteBeforeReplace = options.delete_before_replace
+    if options.HasField("custom_timeouts"):
+        request.customTimeouts.CopyFrom(options.custom_timeouts)
+    else:
+        request.ClearField("customTimeouts")
+
+
+def _local_callbacks(monitor: Any, loop: Any) -> Any:
+    """The SDK's callback registry (transforms register there) without its gRPC server.
+
+    Under the SDK's mocks a transform starts a local gRPC server that nobody calls and that
+    never stops, and the mock monitor never runs the transform. The capture calls each
+    registered callback itself, in the program's loop, as the engine would through that server.
+    """
+    from pulumi.runtime._callbacks import _CallbackServicer
+
+    class LocalCallbacks(_CallbackServicer):
+        def __init__(self) -> None:  # the base class would create and bind a gRPC server
+            self._callbacks: dict[str, Any] = {}
+            self._transforms: dict[Any, str] = {}
+            self._state_migrations: dict[Any, str] = {}
+            self._monitor = monitor
+            self._loop = loop
+            self._target = "civic-infra-capture"
+
+    return LocalCallbacks()
+
+
 def _capture_monitor_class() -> type:
     from google.protobuf import struct_pb2
     from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
@@ -403,6 +485,12 @@ def _capture_monitor_class() -> type:
             """The thread running the program's event loop, which SDK paths must not block."""
             self._lock = threading.Lock()
             self._worker: Any = None
+            self.callbacks: Any = None
+            """Where transforms are registered (`_local_callbacks`); without it they are not applied."""
+            self._own_transforms: dict[str, tuple[str, tuple[str, ...]]] = {}
+            """URN -> (its parent's URN, its own transform tokens): children get their ancestors' transforms."""
+            self._stack_transforms: list[str] = []
+            self.invoke_transforms = 0
 
         def close(self) -> None:
             if self._worker is not None:
@@ -447,9 +535,65 @@ def _capture_monitor_class() -> type:
         def make_urn(self, parent: str, type_: str, name: str) -> str:
             return engine_urn(self.stack, self.project, parent or None, type_, name)
 
+        def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802
+            if self.callbacks is None:
+                return super().RegisterStackTransform(request)
+            from google.protobuf import empty_pb2
+
+            self._stack_transforms.append(request.token)
+            return empty_pb2.Empty()
+
+        def RegisterStackInvokeTransform(self, request: Any) -> Any:  # noqa: N802
+            self.invoke_transforms += 1
+            return super().RegisterStackInvokeTransform(request)
+
+        def _transforms_for(self, request: Any) -> list[str]:
+            """The engine's order: the resource's own transforms, its ancestors' (nearest first), the stack's."""
+            own = tuple(callback.token for callback in request.transforms)
+            urn = self.make_urn(request.parent, request.type, request.name)
+            with self._lock:
+                self._own_transforms[urn] = (request.parent, own)
+                tokens = list(own)
+                parent = request.parent
+                while parent and parent in self._own_transforms:
+                    parent, inherited = self._own_transforms[parent]
+                    tokens.extend(inherited)
+                return tokens + self._stack_transforms
+
+        async def _register_transformed(self, request: Any, tokens: list[str]) -> Any:
+            from pulumi.runtime.proto import resource_pb2
+
+            properties, options = request.object, _transform_options(request)
+            for token in tokens:
+                callback = self.callbacks._callbacks.get(token)
+                if callback is None:
+                    raise ValueError(f"{request.type} {request.name!r}: a transform that was never registered")
+                response = await callback(resource_pb2.TransformRequest(
+                    type=request.type, name=request.name, custom=request.custom, parent=request.parent,
+                    properties=properties, options=options).SerializeToString())
+                properties = response.properties
+                if response.HasField("options"):
+                    options = response.options
+            transformed = resource_pb2.RegisterResourceRequest()
+            transformed.CopyFrom(request)
+            transformed.ClearField("transforms")
+            transformed.object.CopyFrom(properties)
+            _apply_transform_options(transformed, options)
+            return self._register(transformed)
+
         def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
             if request.type == STACK_TYPE:
                 return super().RegisterResource(request)
+            if self.callbacks is not None:
+                tokens = self._transforms_for(request)
+                if tokens:
+                    if threading.get_ident() != self.program_thread:
+                        raise RuntimeError(f"{request.type} {request.name!r}: transforms apply only to "
+                                           "resources the program registers on its own thread")
+                    raise _OnLoop(self._register_transformed(request, tokens))
+            return self._register(request)
+
+        def _register(self, request: Any) -> Any:
             inputs = None
             if self.lean and not request.transforms:
                 with contextlib.suppress(_NotPlain):
@@ -546,6 +690,7 @@ def capture_program(
     from pulumi.runtime import settings as pulumi_settings
     from pulumi.runtime.config import set_all_config
     from pulumi.runtime.mocks import MockEngine, MockSettings
+    from pulumi.runtime.rpc_manager import RPCManager
 
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -573,6 +718,11 @@ def capture_program(
         )
     )
     pulumi_settings.ROOT.set(None)
+    loop = _inline_loop_class()()
+    monitor.callbacks = pulumi_settings.SETTINGS.callbacks = _local_callbacks(monitor, loop)
+    # an earlier failed run in this process must not fail this one
+    pulumi_settings.SETTINGS.rpc_manager = RPCManager()
+    pulumi_settings.SETTINGS.outputs = set()
 
     if root is not None:
         target = str(root)
@@ -586,12 +736,16 @@ def capture_program(
         return tuple(sorted(monitor.snapshot(), key=lambda r: r.urn))
 
     def warnings() -> tuple[str, ...]:
-        if not mocks.unanswered:
-            return ()
-        tokens = ", ".join(sorted(mocks.unanswered))
-        return (f"no built-in answer for {len(mocks.unanswered)} invoke(s), they returned an empty result: {tokens}",)
+        found = []
+        if mocks.unanswered:
+            tokens = ", ".join(sorted(mocks.unanswered))
+            found.append(f"no built-in answer for {len(mocks.unanswered)} invoke(s), "
+                         f"they returned an empty result: {tokens}")
+        if monitor.invoke_transforms:
+            found.append(f"{monitor.invoke_transforms} invoke transform(s) registered; offline, invokes "
+                         "are answered without them")
+        return tuple(found)
 
-    loop = _inline_loop_class()()
     loop.set_exception_handler(lambda _loop, context: errors.append(_task_error(context)))
     try:
         asyncio.set_event_loop(loop)
@@ -604,6 +758,7 @@ def capture_program(
         _quiet_close(loop)
         asyncio.set_event_loop(None)
         pulumi_settings.ROOT.set(None)
+        pulumi_settings.SETTINGS.callbacks = None
         monitor.close()
     if errors:
         # an output that failed to resolve would make the capture silently wrong
@@ -656,13 +811,16 @@ def _inline_loop_class() -> type:
         The SDK sends every monitor call there, to a thread; the capture's monitor answers
         without blocking (its SDK paths hop to a thread of their own), so the thread hand-off,
         wake-up and lock contention of each of thousands of registrations buy nothing. A
-        program's own blocking calls still run, one after another.
+        program's own blocking calls still run, one after another. A call that must await
+        on this loop (a transform) raises `_OnLoop` and continues as a task.
         """
 
         def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
             future = self.create_future()
             try:
                 future.set_result(func(*args))
+            except _OnLoop as deferred:
+                return self.create_task(deferred.work)
             except BaseException as err:  # noqa: BLE001 - as a thread pool's future keeps it
                 future.set_exception(err)
             return future
@@ -757,6 +915,8 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     - Each registration sends a few debug messages to the engine (a log request each); the
       mock engine drops everything below ERROR, so they are not built.
     - Each declared property of a provider class gets a lazy Output (`_lazy_output_class`).
+    - Registering a stack transform first waits for pending registrations; the SDK looks for
+      them on the running loop, and a flat run's top level has none running.
     - A provider class passes every declared input, most of them None; the SDK serializes
       each (resolving its type annotation first) only to drop it. They are dropped before, with
       the same result.
@@ -769,6 +929,7 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     import pulumi.resource as sdk_resource
     import pulumi.runtime.resource as sdk_runtime_resource
     import pulumi.runtime.rpc as sdk_rpc
+    import pulumi.runtime.stack as sdk_stack
     from pulumi.runtime.proto import resource_pb2, source_pb2
 
     lean = resource_pb2.RESOURCE_MONITOR_FEATURE_ALIAS_SPECS in monitor.GetDeploymentInfo(None).supportedFeatures
@@ -789,6 +950,17 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     debug = sdk_log.debug
     transfer = sdk_rpc.transfer_properties
     serialize = sdk_rpc.serialize_properties
+    wait_for_rpcs = sdk_stack._wait_for_pending_rpcs
+
+    def wait_for_registrations() -> None:
+        # the SDK's asks the running loop; a flat run's top level runs with the loop stopped
+        import asyncio
+
+        from pulumi.runtime.sync_await import _sync_await
+
+        rpcs = {t for t in asyncio.all_tasks(asyncio.get_event_loop()) if t.get_coro().__name__ == "rpc_wrapper"}
+        if rpcs:
+            _sync_await(asyncio.gather(*rpcs))
 
     async def serialize_present(inputs: Any, *args: Any, **kwargs: Any) -> Any:
         # the SDK skips a property that serializes to None; None itself always does
@@ -802,6 +974,7 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
     sdk_log.debug = lambda *_, **__: None
     sdk_rpc.transfer_properties = _lazy_transfer_properties
     sdk_rpc.serialize_properties = serialize_present
+    sdk_stack._wait_for_pending_rpcs = wait_for_registrations
     gc.set_threshold(200_000, 50, 1000)
     try:
         yield
@@ -812,6 +985,7 @@ def _lean_runtime(monitor: Any) -> Iterator[None]:
         sdk_log.debug = debug
         sdk_rpc.transfer_properties = transfer
         sdk_rpc.serialize_properties = serialize
+        sdk_stack._wait_for_pending_rpcs = wait_for_rpcs
         gc.set_threshold(*thresholds)
 
 

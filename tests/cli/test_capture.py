@@ -9,6 +9,7 @@ from cli.capture import (
     PLAINTEXT_SECRET,
     SECRET,
     Capture,
+    ProgramError,
     capture_program,
     engine_urn,
     stack_config_for_engine,
@@ -317,3 +318,73 @@ def test_the_sdk_is_left_as_it_was_after_a_capture():
     after = (sdk_runtime_resource._get_stack_trace, sdk_runtime_resource.create_urn, sdk_log.debug,
              sdk_resource.collapse_alias_to_urn)
     assert after == before
+
+
+def _transformed_program() -> None:
+    """Transforms as programs use them: on a component (reaching its children), on the stack, async."""
+    import pulumi_aws as aws
+
+    def company_tags(args: pulumi.ResourceTransformArgs):
+        if args.type_ == "aws:s3/bucket:Bucket":
+            return pulumi.ResourceTransformResult({**args.props, "tags": {"owner": "it"}}, args.opts)
+        return None  # unchanged
+
+    def protect_data(args: pulumi.ResourceTransformArgs):
+        return pulumi.ResourceTransformResult(args.props, pulumi.ResourceOptions.merge(
+            args.opts, pulumi.ResourceOptions(protect=True, retain_on_delete=True)))
+
+    async def open_it_up(args: pulumi.ResourceTransformArgs):
+        if args.type_ == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+            return pulumi.ResourceTransformResult({**args.props, "blockPublicAcls": False}, args.opts)
+        return None
+
+    class Lake(pulumi.ComponentResource):
+        def __init__(self, name: str, opts: pulumi.ResourceOptions) -> None:
+            super().__init__("civic:test:Lake", name, None, opts)
+            bucket = aws.s3.Bucket(f"{name}-raw", opts=pulumi.ResourceOptions(parent=self))
+            aws.s3.BucketPublicAccessBlock(f"{name}-pab", bucket=bucket.id, block_public_acls=True,
+                                           opts=pulumi.ResourceOptions(parent=self))
+
+    aws.s3.Bucket("before-the-stack-transform")
+    pulumi.runtime.register_resource_transform(open_it_up)
+    Lake("lake", pulumi.ResourceOptions(transforms=[company_tags]))
+    aws.s3.Bucket("own", opts=pulumi.ResourceOptions(transforms=[protect_data]))
+
+
+@pytest.mark.parametrize("mode", ["platform", "preview", "up"])
+def test_transforms_are_applied_as_the_engine_applies_them(mode):
+    """The mock monitor never runs transforms (and its callback server never stops): the capture
+    runs them, the resource's own, then its ancestors', then the stack's registered before it."""
+    capture = capture_program(_transformed_program, project="demo", stack="dev", config={}, mode=mode)
+    assert by_name(capture, "lake-raw").inputs["tags"] == {"owner": "it"}
+    assert by_name(capture, "lake-pab").inputs["blockPublicAcls"] is False  # stack transform, inside the component
+    assert "tags" not in by_name(capture, "before-the-stack-transform").inputs
+    own = by_name(capture, "own")
+    assert own.protect and own.retain_on_delete and "tags" not in own.inputs
+    assert not by_name(capture, "lake-raw").protect
+
+
+def test_a_failing_transform_fails_the_capture_at_its_line():
+    import pulumi_aws as aws
+
+    def broken(args):
+        raise KeyError("no-such-prop")
+
+    def program() -> None:
+        aws.s3.Bucket("b", opts=pulumi.ResourceOptions(transforms=[broken]))
+
+    with pytest.raises(ProgramError) as info:
+        capture_program(program, project="demo", stack="dev", config={})
+    assert "no-such-prop" in str(info.value)
+    assert info.value.location and "test_capture.py" in info.value.location
+
+
+def test_invoke_transforms_are_named_in_the_warnings():
+    import pulumi_aws as aws
+
+    def program() -> None:
+        pulumi.runtime.register_invoke_transform(lambda args: None)
+        aws.s3.Bucket("b")
+
+    capture = capture_program(program, project="demo", stack="dev", config={})
+    assert any("invoke transform" in w for w in capture.warnings)

@@ -475,3 +475,33 @@ def test_up_mode_azure_outputs_take_the_stacks_location(tmp_path):
     tags = by_name(result.capture, "st").inputs["tags"]
     assert tags["rg_location"] == "northeurope"
     assert tags["rg_id"] == "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/fake/providers/Microsoft.Resources/resourceGroups/rg"
+
+
+# --- transforms ------------------------------------------------------------------------------------
+
+
+def test_a_stack_transform_that_opens_a_bucket_fails_the_gate(tmp_path):
+    """The mock monitor never runs transforms: the gate would have judged the inputs as written
+    (and the SDK's idle callback server used to hold the run until its timeout)."""
+    root = program(tmp_path / "p", """
+        import pulumi
+        import pulumi_aws as aws
+
+        def open_up(args):
+            if args.type_ == "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock":
+                return pulumi.ResourceTransformResult({**args.props, "blockPublicPolicy": False}, args.opts)
+
+        pulumi.runtime.register_resource_transform(open_up)
+        bucket = aws.s3.Bucket("data")
+        aws.s3.BucketPublicAccessBlock("data", bucket=bucket.id, block_public_acls=True, block_public_policy=True,
+                                       ignore_public_acls=True, restrict_public_buckets=True)
+    """)
+    started = time.monotonic()
+    plan = infra("plan", "--program", str(root), "--format", "json")
+    assert plan.exit_code == 0, plan.output
+    assert time.monotonic() - started < 60
+    pab = next(r for r in json.loads(plan.stdout)["resources"] if r["name"] == "data" and "PublicAccess" in r["type"])
+    assert pab["inputs"]["blockPublicPolicy"] is False
+    check = infra("policy", "check", "--program", str(root), "--format", "json")
+    assert check.exit_code == 5
+    assert "blockPublicPolicy" in check.stdout
