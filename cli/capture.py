@@ -437,7 +437,7 @@ def _apply_transform_options(request: Any, options: Any) -> None:
 
 
 def _local_callbacks(monitor: Any, loop: Any) -> Any:
-    """The SDK's callback registry (transforms register there) without its gRPC server.
+    """The SDK's callback registry (resource and invoke transforms register there) without its gRPC server.
 
     Under the SDK's mocks a transform starts a local gRPC server that nobody calls and that
     never stops, and the mock monitor never runs the transform. The capture calls each
@@ -490,7 +490,7 @@ def _capture_monitor_class() -> type:
             self._own_transforms: dict[str, tuple[str, tuple[str, ...]]] = {}
             """URN -> (its parent's URN, its own transform tokens): children get their ancestors' transforms."""
             self._stack_transforms: list[str] = []
-            self.invoke_transforms = 0
+            self._invoke_transforms: list[str] = []
 
         def close(self) -> None:
             if self._worker is not None:
@@ -507,7 +507,47 @@ def _capture_monitor_class() -> type:
             return self._worker.submit(call, argument).result()
 
         def Invoke(self, request: Any) -> Any:  # noqa: N802 (gRPC name)
+            if self._invoke_transforms and request.tok != "pulumi:pulumi:getResource":
+                # the SDK's caller unpacks the answer, so it cannot continue as a task: the
+                # transforms run here, and one that has to wait for other work is an error
+                self._on_program_thread(request.tok)
+                work = self._invoke_transformed(request, list(self._invoke_transforms))
+                try:
+                    work.send(None)
+                except StopIteration as done:
+                    return done.value
+                work.close()
+                raise RuntimeError(f"{request.tok}: an invoke transform that waits for other work cannot run offline")
             return self._elsewhere(super().Invoke, request)
+
+        async def _invoke_transformed(self, request: Any, tokens: list[str]) -> Any:
+            from pulumi.runtime.proto import resource_pb2
+
+            args = request.args
+            options = resource_pb2.TransformInvokeOptions(
+                provider=request.provider, plugin_download_url=request.pluginDownloadURL, version=request.version)
+            for token in tokens:
+                response = await self._callback(token, request.tok)(resource_pb2.TransformInvokeRequest(
+                    token=request.tok, args=args, options=options).SerializeToString())
+                args = response.args
+                if response.HasField("options"):
+                    options = response.options
+            transformed = resource_pb2.ResourceInvokeRequest()
+            transformed.CopyFrom(request)
+            transformed.args.CopyFrom(args)
+            transformed.provider, transformed.version = options.provider, options.version
+            transformed.pluginDownloadURL = options.plugin_download_url
+            return self._elsewhere(super().Invoke, transformed)
+
+        def _callback(self, token: str, what: str) -> Any:
+            callback = self.callbacks._callbacks.get(token)
+            if callback is None:
+                raise ValueError(f"{what}: a transform that was never registered")
+            return callback
+
+        def _on_program_thread(self, what: str) -> None:
+            if threading.get_ident() != self.program_thread:
+                raise RuntimeError(f"{what}: transforms apply only to what the program does on its own thread")
 
         def ReadResource(self, request: Any) -> Any:  # noqa: N802
             return self._elsewhere(super().ReadResource, request)
@@ -544,8 +584,12 @@ def _capture_monitor_class() -> type:
             return empty_pb2.Empty()
 
         def RegisterStackInvokeTransform(self, request: Any) -> Any:  # noqa: N802
-            self.invoke_transforms += 1
-            return super().RegisterStackInvokeTransform(request)
+            if self.callbacks is None:
+                return super().RegisterStackInvokeTransform(request)
+            from google.protobuf import empty_pb2
+
+            self._invoke_transforms.append(request.token)
+            return empty_pb2.Empty()
 
         def _transforms_for(self, request: Any) -> list[str]:
             """The engine's order: the resource's own transforms, its ancestors' (nearest first), the stack's."""
@@ -565,10 +609,7 @@ def _capture_monitor_class() -> type:
 
             properties, options = request.object, _transform_options(request)
             for token in tokens:
-                callback = self.callbacks._callbacks.get(token)
-                if callback is None:
-                    raise ValueError(f"{request.type} {request.name!r}: a transform that was never registered")
-                response = await callback(resource_pb2.TransformRequest(
+                response = await self._callback(token, f"{request.type} {request.name!r}")(resource_pb2.TransformRequest(
                     type=request.type, name=request.name, custom=request.custom, parent=request.parent,
                     properties=properties, options=options).SerializeToString())
                 properties = response.properties
@@ -587,9 +628,7 @@ def _capture_monitor_class() -> type:
             if self.callbacks is not None:
                 tokens = self._transforms_for(request)
                 if tokens:
-                    if threading.get_ident() != self.program_thread:
-                        raise RuntimeError(f"{request.type} {request.name!r}: transforms apply only to "
-                                           "resources the program registers on its own thread")
+                    self._on_program_thread(f"{request.type} {request.name!r}")
                     raise _OnLoop(self._register_transformed(request, tokens))
             return self._register(request)
 
@@ -741,9 +780,6 @@ def capture_program(
             tokens = ", ".join(sorted(mocks.unanswered))
             found.append(f"no built-in answer for {len(mocks.unanswered)} invoke(s), "
                          f"they returned an empty result: {tokens}")
-        if monitor.invoke_transforms:
-            found.append(f"{monitor.invoke_transforms} invoke transform(s) registered; offline, invokes "
-                         "are answered without them")
         return tuple(found)
 
     loop.set_exception_handler(lambda _loop, context: errors.append(_task_error(context)))

@@ -379,12 +379,39 @@ def test_a_failing_transform_fails_the_capture_at_its_line():
     assert info.value.location and "test_capture.py" in info.value.location
 
 
-def test_invoke_transforms_are_named_in_the_warnings():
+def test_invoke_transforms_change_what_the_invoke_is_asked():
+    """An invoke transform registered on the stack rewrites each later invoke's arguments."""
     import pulumi_aws as aws
 
+    def pin_the_zone(args):
+        if args.token == "aws:index/getAvailabilityZone:getAvailabilityZone":
+            return pulumi.InvokeTransformResult({**args.args, "name": "us-east-1f"}, args.opts)
+        return None
+
     def program() -> None:
-        pulumi.runtime.register_invoke_transform(lambda args: None)
-        aws.s3.Bucket("b")
+        before = aws.get_availability_zone(name="us-east-1a")
+        pulumi.runtime.register_invoke_transform(pin_the_zone)
+        after = aws.get_availability_zone(name="us-east-1a")
+        me = aws.get_caller_identity()
+        aws.s3.Bucket("b", tags={"before": before.name, "after": after.name, "account": me.account_id})
 
     capture = capture_program(program, project="demo", stack="dev", config={})
-    assert any("invoke transform" in w for w in capture.warnings)
+    assert by_name(capture, "b").inputs["tags"] == {"before": "us-east-1a", "after": "us-east-1f",
+                                                     "account": "000000000000"}
+
+
+def test_an_invoke_transform_that_waits_is_an_error_not_a_hang():
+    import asyncio
+
+    import pulumi_aws as aws
+
+    async def slow(args):
+        await asyncio.sleep(0.01)
+
+    def program() -> None:
+        pulumi.runtime.register_invoke_transform(slow)
+        aws.get_caller_identity()
+
+    with pytest.raises(ProgramError) as info:
+        capture_program(program, project="demo", stack="dev", config={})
+    assert "cannot run offline" in str(info.value)
