@@ -469,9 +469,12 @@ def _capture_monitor_class() -> type:
         answered here, without the SDK mock monitor's deserialize, event loop and serialize
         round trip, and with the same response: the inputs the SDK would hand the mocks, and
         the state serialized as `rpc.serialize_properties` would. Anything else (secrets,
-        resource references, assets, unknowns, transforms, state that is not plain data) takes
-        the SDK's path, on a worker thread when called on the program's own thread, since that
-        path runs an event loop of its own, as it does on the SDK's executor threads.
+        resource references, assets, unknowns, state that is not plain data) takes the SDK's
+        path, on a worker thread when called on the program's own thread, since that path runs
+        an event loop of its own, as it does on the SDK's executor threads.
+
+        With `callbacks` set, it runs resource and invoke transforms as the engine does, which
+        the SDK's mock monitor never does.
         """
 
         def __init__(self, mocks: Any, stack: str, project: str,
@@ -775,12 +778,10 @@ def capture_program(
         return tuple(sorted(monitor.snapshot(), key=lambda r: r.urn))
 
     def warnings() -> tuple[str, ...]:
-        found = []
-        if mocks.unanswered:
-            tokens = ", ".join(sorted(mocks.unanswered))
-            found.append(f"no built-in answer for {len(mocks.unanswered)} invoke(s), "
-                         f"they returned an empty result: {tokens}")
-        return tuple(found)
+        if not mocks.unanswered:
+            return ()
+        tokens = ", ".join(sorted(mocks.unanswered))
+        return (f"no built-in answer for {len(mocks.unanswered)} invoke(s), they returned an empty result: {tokens}",)
 
     loop.set_exception_handler(lambda _loop, context: errors.append(_task_error(context)))
     try:
