@@ -845,14 +845,16 @@ def _inline_loop_class() -> type:
     class InlineLoop(asyncio.SelectorEventLoop):
         """An event loop whose `run_in_executor` calls the function at once.
 
-        The SDK sends every monitor call there, to a thread; the capture's monitor answers
-        without blocking (its SDK paths hop to a thread of their own), so the thread hand-off,
-        wake-up and lock contention of each of thousands of registrations buy nothing. A
-        program's own blocking calls still run, one after another. A call that must await
-        on this loop (a transform) raises `_OnLoop` and continues as a task.
+        The SDK sends every monitor call there (wrapped by its `wrap_with_context`), to a
+        thread; the capture's monitor answers without blocking (its SDK paths hop to a thread
+        of their own), so the thread hand-off, wake-up and lock contention of each of thousands
+        of registrations buy nothing. A call that must await on this loop (a transform) raises
+        `_OnLoop` and continues as a task. The program's own calls still go to a thread.
         """
 
         def run_in_executor(self, executor: Any, func: Callable[..., Any], *args: Any) -> Any:
+            if getattr(func, "__qualname__", "") != "wrap_with_context.<locals>.wrapper":
+                return super().run_in_executor(executor, func, *args)  # the program's own work: a thread
             future = self.create_future()
             try:
                 future.set_result(func(*args))

@@ -415,3 +415,26 @@ def test_an_invoke_transform_that_waits_is_an_error_not_a_hang():
     with pytest.raises(ProgramError) as info:
         capture_program(program, project="demo", stack="dev", config={})
     assert "cannot run offline" in str(info.value)
+
+
+def test_the_programs_own_executor_work_still_runs_on_a_thread():
+    """Only the SDK's monitor calls skip the thread pool: a program's own executor call may wait
+    for the loop it was started from."""
+    import asyncio
+    import threading
+    import time
+
+    import pulumi_aws as aws
+
+    async def main() -> None:
+        ready = threading.Event()
+        waiting = asyncio.get_running_loop().run_in_executor(None, ready.wait, 20)
+        await asyncio.sleep(0)
+        ready.set()
+        assert await waiting
+        aws.s3.Bucket("b")
+
+    started = time.monotonic()
+    capture = capture_program(main, project="demo", stack="dev", config={})
+    assert [r.name for r in capture.resources] == ["b"]
+    assert time.monotonic() - started < 10
