@@ -60,11 +60,23 @@ def _root(
     ctx.obj = {"cwd": cwd}
 
 
-from cli.commands import envs, plan, schema, validate  # noqa: E402
-from cli.commands import graph, report  # noqa: E402
-from cli.commands import compliance, policy  # noqa: E402
-
-from cli.commands import cancel, deploy, destroy, drift, outputs, preview, refresh  # noqa: E402
+from cli.commands import (  # noqa: E402 - beside the loop that registers them
+    cancel,
+    compliance,
+    deploy,
+    destroy,
+    drift,
+    envs,
+    graph,
+    outputs,
+    plan,
+    policy,
+    preview,
+    refresh,
+    report,
+    schema,
+    validate,
+)
 
 for _module in (envs, validate, plan, schema, policy, compliance, graph, report, preview, deploy, drift, outputs, refresh, destroy, cancel):
     _module.register(app)

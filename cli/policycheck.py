@@ -97,11 +97,10 @@ def check_capture(
     Without `env` the context is the strictest one for the stack's name (see Context.for_stack).
     """
     from cli import counting
+    from cli.gcpause import paused
     from policies.context import Context, context_from_environment
     from policies.evaluate import evaluate
     from policies.views import stack_from_capture
-
-    from cli.gcpause import paused
 
     when = today or date.today()
     ctx = context_from_environment(env, when) if env is not None else Context.for_stack(capture.environment, when)
