@@ -458,7 +458,7 @@ def _local_callbacks(monitor: Any, loop: Any) -> Any:
 
 
 def _capture_monitor_class() -> type:
-    from google.protobuf import struct_pb2
+    from google.protobuf import empty_pb2, struct_pb2
     from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
     from pulumi.runtime.proto import resource_pb2
 
@@ -524,8 +524,6 @@ def _capture_monitor_class() -> type:
             return self._elsewhere(super().Invoke, request)
 
         async def _invoke_transformed(self, request: Any, tokens: list[str]) -> Any:
-            from pulumi.runtime.proto import resource_pb2
-
             args = request.args
             options = resource_pb2.TransformInvokeOptions(
                 provider=request.provider, plugin_download_url=request.pluginDownloadURL, version=request.version)
@@ -581,16 +579,12 @@ def _capture_monitor_class() -> type:
         def RegisterStackTransform(self, request: Any) -> Any:  # noqa: N802
             if self.callbacks is None:
                 return super().RegisterStackTransform(request)
-            from google.protobuf import empty_pb2
-
             self._stack_transforms.append(request.token)
             return empty_pb2.Empty()
 
         def RegisterStackInvokeTransform(self, request: Any) -> Any:  # noqa: N802
             if self.callbacks is None:
                 return super().RegisterStackInvokeTransform(request)
-            from google.protobuf import empty_pb2
-
             self._invoke_transforms.append(request.token)
             return empty_pb2.Empty()
 
@@ -608,8 +602,6 @@ def _capture_monitor_class() -> type:
                 return tokens + self._stack_transforms
 
         async def _register_transformed(self, request: Any, tokens: list[str]) -> Any:
-            from pulumi.runtime.proto import resource_pb2
-
             properties, options = request.object, _transform_options(request)
             for token in tokens:
                 response = await self._callback(token, f"{request.type} {request.name!r}")(resource_pb2.TransformRequest(
@@ -648,8 +640,6 @@ def _capture_monitor_class() -> type:
             return response
 
         def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
-            from google.protobuf import empty_pb2
-
             return empty_pb2.Empty()
 
         def _record(self, request: Any, urn: str) -> None:

@@ -148,44 +148,25 @@ def test_errors_logged_by_the_program_fail_the_capture():
 def _reference_capture(project, env_name: str) -> Capture:
     """The platform captured the way it was before the runner: in this process, under the SDK's
     own `run_in_stack` (with its `wait_for_rpcs` drain), with the same mocks and monitor."""
-    import asyncio
-    import logging
     import os
     import runpy
     import sys
 
-    from pulumi.runtime import settings as pulumi_settings
-    from pulumi.runtime.config import set_all_config
-    from pulumi.runtime.mocks import MockEngine, MockSettings
-    from pulumi.runtime.stack import run_in_stack
-
-    from cli.capture import FAKE_GUID, _capture_monitor_class, _Mocks
+    from cli.capture import FAKE_GUID, _Mocks
     from stacks.loader import load_environment, read_config, stack_file
 
     env = load_environment(project.stacks_dir, env_name)
     config, secret_keys = stack_config_for_engine(read_config(stack_file(project.stacks_dir, env_name), "x"))
-    monitor = _capture_monitor_class()(
-        _Mocks(env.aws.region, env.aws.account_id, str(env.azure.tenant_id) if env.azure else FAKE_GUID),
-        env_name, project.name)
-    set_all_config(config, secret_keys)
-    pulumi_settings.configure(MockSettings(
-        monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-        engine=MockEngine(logging.getLogger("reference")), project=project.name, stack=env_name, dry_run=False,
-        organization="organization", callbacks=None, root_directory=str(project.program_dir)))
-    pulumi_settings.ROOT.set(None)
+    mocks = _Mocks(env.aws.region, env.aws.account_id, str(env.azure.tenant_id) if env.azure else FAKE_GUID)
     before, path_before = os.getcwd(), list(sys.path)
-    loop = asyncio.new_event_loop()
     try:
         os.chdir(project.root)
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(project.program_dir), run_name="__main__")))
+        return _sdk_path_capture(lambda: runpy.run_path(str(project.program_dir), run_name="__main__"), mocks,
+                                 project=project.name, stack=env_name, config=config, secret_keys=secret_keys,
+                                 root_directory=str(project.program_dir))
     finally:
-        loop.close()
-        asyncio.set_event_loop(None)
-        pulumi_settings.ROOT.set(None)
         os.chdir(before)
         sys.path[:] = path_before
-    return Capture(env_name, project.name, tuple(sorted(monitor.captured, key=lambda r: r.urn)))
 
 
 def _awkward_program() -> None:
@@ -203,8 +184,9 @@ def _awkward_program() -> None:
     aws.ec2.Instance("vm", ami="ami-0", instance_type="t3.micro", user_data=pulumi.Output.secret("#!/bin/sh"))
 
 
-def _sdk_path_capture(program, mode: str) -> Capture:
-    """`program` captured through the SDK's own mock monitor path and executor threads."""
+def _sdk_path_capture(program, mocks, *, project: str = "demo", stack: str = "dev", config=None, secret_keys=(),
+                      root_directory: str = ".") -> Capture:
+    """`program` captured through the SDK's own `run_in_stack`, mock monitor path and executor threads."""
     import asyncio
     import logging
 
@@ -213,14 +195,15 @@ def _sdk_path_capture(program, mode: str) -> Capture:
     from pulumi.runtime.mocks import MockEngine, MockSettings
     from pulumi.runtime.stack import run_in_stack
 
-    from cli.capture import FAKE_ACCOUNT, FAKE_GUID, _capture_monitor_class, _Mocks
+    from cli.capture import _capture_monitor_class
 
-    monitor = _capture_monitor_class()(_Mocks("us-east-1", FAKE_ACCOUNT, FAKE_GUID, mode), "dev", "demo")
-    set_all_config({}, [])
+    monitor = _capture_monitor_class()(mocks, stack, project)
+    set_all_config(dict(config or {}), list(secret_keys))
     pulumi_settings.configure(MockSettings(
         monitor=monitor, monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
-        engine=MockEngine(logging.getLogger("reference")), project="demo", stack="dev", dry_run=mode == "preview",
-        organization="organization", callbacks=None, root_directory="."))
+        engine=MockEngine(logging.getLogger("reference")), project=project, stack=stack,
+        dry_run=mocks.mode == "preview", organization="organization", callbacks=None,
+        root_directory=root_directory))
     pulumi_settings.ROOT.set(None)
     loop = asyncio.new_event_loop()
     try:
@@ -230,7 +213,7 @@ def _sdk_path_capture(program, mode: str) -> Capture:
         loop.close()
         asyncio.set_event_loop(None)
         pulumi_settings.ROOT.set(None)
-    return Capture("dev", "demo", tuple(sorted(monitor.captured, key=lambda r: r.urn)))
+    return Capture(stack, project, tuple(sorted(monitor.captured, key=lambda r: r.urn)))
 
 
 @pytest.mark.parametrize("mode", ["platform", "preview", "up"])
@@ -240,7 +223,9 @@ def test_the_lean_monitor_answers_as_the_sdk_path(mode):
     import json
 
     lean = capture_program(_awkward_program, project="demo", stack="dev", config={}, mode=mode)
-    sdk = _sdk_path_capture(_awkward_program, mode)
+    from cli.capture import FAKE_ACCOUNT, FAKE_GUID, _Mocks
+
+    sdk = _sdk_path_capture(_awkward_program, _Mocks("us-east-1", FAKE_ACCOUNT, FAKE_GUID, mode))
     assert len(lean.resources) == 7
     assert json.dumps(lean.to_json(), indent=2) == json.dumps(sdk.to_json(), indent=2)
     assert [r.secret_paths for r in lean.resources] == [r.secret_paths for r in sdk.resources]
