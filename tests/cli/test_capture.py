@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pytest
 
@@ -423,3 +425,21 @@ def test_the_programs_own_executor_work_still_runs_on_a_thread():
     capture = capture_program(main, project="demo", stack="dev", config={})
     assert [r.name for r in capture.resources] == ["b"]
     assert time.monotonic() - started < 10
+
+
+def test_a_secret_a_transform_adds_is_masked():
+    import pulumi_aws as aws
+
+    def add_password(args):
+        return pulumi.ResourceTransformResult({**args.props, "masterPassword": pulumi.Output.secret("hunter2"),
+                                               "note": "hunter3"}, args.opts)
+
+    def program() -> None:
+        aws.rds.Instance("db", instance_class="db.t4g.micro", allocated_storage=20,
+                         opts=pulumi.ResourceOptions(transforms=[add_password]))
+
+    capture = capture_program(program, project="demo", stack="dev", config={})
+    inputs = by_name(capture, "db").inputs
+    assert inputs["masterPassword"] == SECRET
+    assert "hunter2" not in json.dumps(capture.to_json())
+    assert inputs["note"] == "hunter3"
